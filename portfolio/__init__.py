@@ -1,0 +1,48 @@
+"""The portfolio app: create_app wires extensions, blueprints, error handlers and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from portfolio import admin, assessment, auth, content, dashboard, evidence, export, qualifications, quizzes
+from portfolio.auth import services as accounts
+from portfolio.auth.models import User
+from portfolio.config import ROOT, load_config
+from portfolio.core.errors import init_errors
+from portfolio.core.markdown import render_markdown
+from portfolio.core.security import init_security
+from portfolio.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),  # the design card puts templates/ at the top
+        instance_relative_config=False,
+    )
+    app.config.update(load_config(config))
+    app.instance_path = app.config["INSTANCE_PATH"]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+
+    for blueprint in (dashboard.bp, auth.bp, admin.bp, qualifications.bp, content.bp,
+                      quizzes.bp, evidence.bp, assessment.bp, export.bp):
+        app.register_blueprint(blueprint)
+
+    app.add_template_filter(render_markdown, "markdown")
+    init_security(app)
+    init_errors(app)
+    return app
+
+
+def _load_user(token: str) -> User | None:
+    return accounts.find_user_by_session_token(token)

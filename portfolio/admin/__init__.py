@@ -1,0 +1,3 @@
+"""Administration of users and caseloads."""
+
+from portfolio.admin.views import bp as bp

@@ -1,0 +1,46 @@
+"""Forms the admin uses to create users and build caseloads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectChoice, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from portfolio.auth.models import Role, User
+from portfolio.auth.services import MIN_PASSWORD_LENGTH
+from portfolio.core.forms import CheckboxesField, choices
+
+
+def _assessor_choices(assessors: Sequence[User]) -> list[SelectChoice]:
+    return choices([("", "No assessor")] + [(str(a.id), a.name) for a in assessors])
+
+
+class CreateUserForm(FlaskForm):  # type: ignore[misc]
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        "Temporary password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Give it to the user in person.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    roles = CheckboxesField(
+        "Roles",
+        choices=choices((r.value, r.label) for r in Role),
+        validators=[DataRequired("Choose at least one role.")],
+    )
+    assessor = SelectField("Assessor (learners only)", choices=[])
+
+    def __init__(self, assessors: Sequence[User], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.assessor.choices = _assessor_choices(assessors)
+
+
+class AssignForm(FlaskForm):  # type: ignore[misc]
+    assessor = SelectField("Assessor", choices=[])
+
+    def __init__(self, assessors: Sequence[User], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.assessor.choices = _assessor_choices(assessors)

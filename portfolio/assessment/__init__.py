@@ -1,0 +1,3 @@
+"""Assessment decisions and tracking against marking points."""
+
+from portfolio.assessment.views import bp as bp

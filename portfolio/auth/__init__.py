@@ -1,0 +1,3 @@
+"""Accounts, roles and sessions."""
+
+from portfolio.auth.views import bp as bp

@@ -1,0 +1,121 @@
+"""Accounts: creating users, checking passwords, ending sessions, and who may see whose work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portfolio.auth.models import Role, User, UserRole, new_session_token
+from portfolio.extensions import db
+
+MIN_PASSWORD_LENGTH = 12
+# Checked against when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
+
+
+class AccountError(ValueError):
+    """A user could not be created or changed; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def find_user_by_session_token(token: str) -> User | None:
+    return db.session.scalar(select(User).where(User.session_token == token))
+
+
+def create_user(email: str, name: str, password: str, roles: Iterable[Role],
+                assessor: User | None = None) -> User:
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"A user with the email {email} already exists.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    user = User(email=email, name=name.strip(), password_hash=generate_password_hash(password))
+    user.roles = [UserRole(role=Role(r)) for r in sorted(set(roles))]
+    if not user.roles:
+        raise AccountError("Choose at least one role.")
+    user.assessor = assessor
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session of this user on the server (logout everywhere)."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("The current password is not right.")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The new password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    user.password_hash = generate_password_hash(new)
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def list_users() -> Sequence[User]:
+    return db.session.scalars(select(User).order_by(User.name)).all()
+
+
+def users_with_role(role: Role) -> Sequence[User]:
+    return db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == role).order_by(User.name)
+    ).all()
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def assign_assessor(learner: User, assessor: User | None) -> None:
+    if not learner.has_role(Role.LEARNER):
+        raise AccountError(f"{learner.name} is not a learner.")
+    if assessor is not None and (not assessor.has_role(Role.ASSESSOR) or assessor.id == learner.id):
+        raise AccountError(f"{assessor.name} cannot assess {learner.name}.")
+    learner.assessor = assessor
+    db.session.commit()
+
+
+def may_view_learner(viewer: User, learner: User) -> bool:
+    """The learner, their assessor, any IQA and any admin may see a learner's portfolio."""
+    if viewer.id == learner.id:
+        return True
+    if viewer.has_role(Role.ADMIN, Role.IQA):
+        return True
+    return viewer.has_role(Role.ASSESSOR) and learner.assessor_id == viewer.id
+
+
+def caseload(assessor: User) -> Sequence[User]:
+    return db.session.scalars(
+        select(User).where(User.assessor_id == assessor.id).order_by(User.name)
+    ).all()
+
+
+def visible_learners(viewer: User) -> Sequence[User]:
+    """Learners whose portfolios this user may open."""
+    if viewer.has_role(Role.ADMIN, Role.IQA):
+        return users_with_role(Role.LEARNER)
+    if viewer.has_role(Role.ASSESSOR):
+        return caseload(viewer)
+    return []

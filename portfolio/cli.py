@@ -1,0 +1,119 @@
+"""The `portfolio` command: init, demo, check, create-user, plus Flask's run and db."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from portfolio import create_app
+from portfolio.auth import services as accounts
+from portfolio.auth.models import Role
+from portfolio.content import services as content
+from portfolio.data import DataSet, read_all
+from portfolio.qualifications import services as qualifications
+from portfolio.quizzes import services as quizzes
+
+
+def _read_data() -> DataSet:
+    return read_all(Path(current_app.config["RUBRICS_DIR"]), Path(current_app.config["CONTENT_DIR"]))
+
+
+def _fail_on_errors(data: DataSet) -> None:
+    for error in data.errors:
+        click.echo(str(error), err=True)
+    if data.errors:
+        click.echo(f"{len(data.errors)} error(s): nothing was loaded.", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """Revision, quizzes and an assessed evidence portfolio."""
+
+
+@main.command()
+@with_appcontext
+def check() -> None:
+    """Validate every data file (rubrics, pages, quizzes, evidence types); exit 1 on any error."""
+    data = _read_data()
+    _fail_on_errors(data)
+    click.echo(f"OK: {data.files()} data files valid.")
+
+
+def load_data(data: DataSet) -> None:
+    points = qualifications.sync_qualifications(data.qualifications)
+    quizzes.sync_quizzes(data.quizzes)
+    result = content.import_pages(data.pages)
+    click.echo(f"Loaded {len(data.qualifications)} qualification(s) with {points} marking points, "
+               f"{len(data.quizzes)} quiz(zes), pages: {result.created} new, "
+               f"{result.updated} updated, {result.kept} kept (edited by a tutor).")
+
+
+@main.command()
+@with_appcontext
+def init() -> None:
+    """Migrate the database to the latest schema and load rubrics and content."""
+    data = _read_data()
+    _fail_on_errors(data)
+    upgrade()
+    load_data(data)
+
+
+DEMO_USERS = (
+    ("admin@example.org", "Ada Admin", (Role.ADMIN,), "admin-demo-pass"),
+    ("tutor@example.org", "Tom Tutor", (Role.TUTOR,), "tutor-demo-pass"),
+    ("assessor@example.org", "Asha Assessor", (Role.ASSESSOR,), "assessor-demo-pass"),
+    ("iqa@example.org", "Ian Quality", (Role.IQA,), "iqa-demo-pass1"),
+    ("learner1@example.org", "Lena Learner", (Role.LEARNER,), "learner1-demo-pass"),
+    ("learner2@example.org", "Leo Learner", (Role.LEARNER,), "learner2-demo-pass"),
+)
+
+
+@main.command()
+@click.pass_context
+@with_appcontext
+def demo(ctx: click.Context) -> None:
+    """init, then create the demo users (once) and print their logins."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo users are never created in production.")
+    ctx.invoke(init)
+    assessor = None
+    for email, name, roles, password in DEMO_USERS:
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            user = accounts.create_user(email, name, password, roles,
+                                        assessor=assessor if Role.LEARNER in roles else None)
+        if Role.ASSESSOR in roles:
+            assessor = user
+    click.echo("\nDemo logins (development only):")
+    for email, name, roles, password in DEMO_USERS:
+        click.echo(f"  {', '.join(r.label for r in roles):26} {email:24} {password}")
+    click.echo("")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]))
+@click.option("--assessor", "assessor_email", help="Email of the learner's assessor.")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+@with_appcontext
+def create_user(email: str, name: str, roles: tuple[str, ...], assessor_email: str | None,
+                password: str) -> None:
+    """Create a user with one or more roles."""
+    assessor = None
+    if assessor_email:
+        assessor = accounts.find_user_by_email(assessor_email)
+        if assessor is None or not assessor.has_role(Role.ASSESSOR):
+            raise click.BadParameter(f"no assessor with email {assessor_email}", param_hint="--assessor")
+    try:
+        user = accounts.create_user(email, name, password, [Role(r) for r in roles], assessor)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.name} <{user.email}> with roles: {', '.join(roles)}.")

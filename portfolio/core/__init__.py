@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every feature may use; imports no feature package."""

@@ -1,0 +1,3 @@
+"""The signed-in home page."""
+
+from portfolio.dashboard.views import bp as bp

@@ -1,0 +1,27 @@
+"""The home page: what each role has to do next."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from portfolio.assessment import services as assessment
+from portfolio.auth import services as accounts
+from portfolio.auth.models import Role
+from portfolio.core.security import login_required
+from portfolio.evidence import services as evidence
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    user = current_user
+    return render_template(
+        "dashboard/index.html",
+        Role=Role,
+        evidence=evidence.list_for_learner(user) if user.has_role(Role.LEARNER) else [],
+        queue=assessment.queue(user) if user.has_role(Role.ASSESSOR) else [],
+        learners=accounts.visible_learners(user),
+    )

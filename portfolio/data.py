@@ -1,0 +1,57 @@
+"""Every data file the app ships, read and cross-checked in one place for `check` and `init`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portfolio.content.spec import PageSpec, check_page_refs, load_pages
+from portfolio.core.datafile import DataError
+from portfolio.evidence.spec import EvidenceTypeSpec, parse_evidence_type
+from portfolio.qualifications.spec import QualificationSpec, load_rubrics
+from portfolio.quizzes.spec import QuizSpec, check_quiz_refs, parse_quiz
+
+
+@dataclass
+class DataSet:
+    qualifications: list[QualificationSpec] = field(default_factory=list)
+    pages: list[PageSpec] = field(default_factory=list)
+    quizzes: list[QuizSpec] = field(default_factory=list)
+    evidence_types: list[EvidenceTypeSpec] = field(default_factory=list)
+    errors: list[DataError] = field(default_factory=list)
+
+    def files(self) -> int:
+        return sum(map(len, (self.qualifications, self.pages, self.quizzes, self.evidence_types)))
+
+
+def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
+    """Parse and cross-check every file, collecting each error rather than stopping at the first."""
+    data = DataSet()
+    try:
+        data.qualifications = load_rubrics(rubrics_dir)
+    except DataError as exc:
+        data.errors.append(exc)
+        return data  # everything else refers to the rubrics
+    points = {e.id: {p.id for p in e.marking_points}
+              for q in data.qualifications for e in q.elements()}
+    try:
+        data.pages = load_pages(content_dir / "pages")
+        for page in data.pages:
+            check_page_refs(page, points)
+    except DataError as exc:
+        data.errors.append(exc)
+    for path in sorted((content_dir / "quizzes").glob("*.yaml")):
+        try:
+            quiz = parse_quiz(path)
+            check_quiz_refs(quiz, data.qualifications)
+            data.quizzes.append(quiz)
+        except DataError as exc:
+            data.errors.append(exc)
+    for path in sorted((content_dir / "evidence").glob("*.yaml")):
+        try:
+            data.evidence_types.append(parse_evidence_type(path))
+        except DataError as exc:
+            data.errors.append(exc)
+    if not data.evidence_types and not data.errors:
+        data.errors.append(DataError(str(content_dir / "evidence"), 0, "no evidence types"))
+    return data

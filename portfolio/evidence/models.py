@@ -1,0 +1,92 @@
+"""A learner's evidence: a working draft, and the frozen submissions made from it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portfolio.auth.models import User
+from portfolio.db import Base, CreatedMixin, UTCDateTime, str_enum, utcnow
+from portfolio.qualifications.models import Element, MarkingPoint
+
+
+class EvidenceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REFERRED = "referred"
+    ACCEPTED = "accepted"
+
+    @property
+    def editable(self) -> bool:
+        return self in (EvidenceStatus.DRAFT, EvidenceStatus.REFERRED)
+
+    @property
+    def label(self) -> str:
+        return {"submitted": "Submitted, awaiting assessment",
+                "referred": "Referred back"}.get(self.value, self.value.capitalize())
+
+
+class Evidence(CreatedMixin, Base):
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    element_id: Mapped[str] = mapped_column(ForeignKey("element.id"))
+    type_id: Mapped[str] = mapped_column(String(64))
+    type_version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[EvidenceStatus] = mapped_column(str_enum(EvidenceStatus),
+                                                   default=EvidenceStatus.DRAFT)
+    # The working copy: section id -> text, and the marking point ids the learner means to claim.
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    draft_claims: Mapped[list[str]] = mapped_column(JSON, default=list)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Two tabs on one draft: the save made from the older copy is refused.
+    version: Mapped[int] = mapped_column(default=1)
+
+    learner: Mapped[User] = relationship()
+    element: Mapped[Element] = relationship()
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="evidence", order_by="Submission.number", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def latest(self) -> Submission | None:
+        return self.submissions[-1] if self.submissions else None
+
+
+submission_claim = Table(
+    "submission_claim",
+    Base.metadata,
+    Column("submission_id", ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
+    Column("marking_point_id", ForeignKey("marking_point.id"), primary_key=True),
+)
+
+
+class Submission(Base):
+    """What the learner signed and sent. Never updated after it is written."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("evidence_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    type_version: Mapped[int]
+    rubric_version: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    declared_name: Mapped[str] = mapped_column(String(120))
+    # SHA-256 of the canonical JSON of title, content and claims: what was declared own work.
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    evidence: Mapped[Evidence] = relationship(back_populates="submissions")
+    claims: Mapped[list[MarkingPoint]] = relationship(secondary=submission_claim,
+                                                      order_by="MarkingPoint.position")

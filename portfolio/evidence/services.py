@@ -1,0 +1,175 @@
+"""Starting, saving and submitting evidence. A submission is frozen once written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portfolio.auth.models import User
+from portfolio.auth.services import may_view_learner
+from portfolio.db import utcnow
+from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
+from portfolio.evidence.spec import EvidenceTypeSpec, load_evidence_types
+from portfolio.extensions import db
+from portfolio.qualifications import services as qualifications
+from portfolio.qualifications.models import MarkingPoint
+
+
+class NotEditable(Exception):
+    """The evidence has been submitted: nobody may change it now."""
+
+
+class StaleDraft(Exception):
+    """The draft was saved from another tab or device since this copy was opened."""
+
+    def __init__(self, current: Evidence) -> None:
+        super().__init__("the draft changed since it was opened")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: str
+
+
+class SubmitRefused(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def evidence_types() -> dict[str, EvidenceTypeSpec]:
+    """The evidence type specs, parsed once per app."""
+    cache = current_app.extensions.setdefault("portfolio.evidence_types", {})
+    if not cache:
+        cache.update(load_evidence_types(Path(current_app.config["CONTENT_DIR"]) / "evidence"))
+    return cache  # type: ignore[no-any-return]
+
+
+def spec_for(evidence: Evidence) -> EvidenceTypeSpec:
+    return evidence_types()[evidence.type_id]
+
+
+def start_evidence(learner: User, type_id: str, element_id: str, title: str) -> Evidence:
+    spec = evidence_types()[type_id]
+    if qualifications.get_element(element_id) is None:
+        raise ValueError(f"unknown element {element_id}")
+    evidence = Evidence(learner_id=learner.id, element_id=element_id, type_id=spec.id,
+                        type_version=spec.version, title=title.strip(),
+                        draft={s.id: "" for s in spec.sections}, draft_claims=[])
+    db.session.add(evidence)
+    db.session.commit()
+    return evidence
+
+
+def list_for_learner(learner: User) -> Sequence[Evidence]:
+    return db.session.scalars(
+        select(Evidence).where(Evidence.learner_id == learner.id)
+        .order_by(Evidence.element_id, Evidence.created_at)
+    ).all()
+
+
+def get_own(learner: User, evidence_id: int) -> Evidence | None:
+    evidence = db.session.get(Evidence, evidence_id)
+    return evidence if evidence is not None and evidence.learner_id == learner.id else None
+
+
+def get_visible(viewer: User, evidence_id: int) -> Evidence | None:
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or not may_view_learner(viewer, evidence.learner):
+        return None
+    return evidence
+
+
+def get_submission(submission_id: int) -> Submission | None:
+    return db.session.get(Submission, submission_id)
+
+
+def _valid_claims(evidence: Evidence, claims: Sequence[str]) -> list[str]:
+    allowed = {p.id for p in qualifications.live_marking_points(evidence.element_id)}
+    return sorted(c for c in set(claims) if c in allowed)
+
+
+def save_draft(evidence: Evidence, *, title: str, sections: Mapping[str, str],
+               claims: Sequence[str], expected_version: int) -> Evidence:
+    if not evidence.status.editable:
+        raise NotEditable()
+    if evidence.version != expected_version:
+        raise StaleDraft(evidence)
+    spec = spec_for(evidence)
+    evidence.title = title.strip() or evidence.title
+    evidence.draft = {s.id: sections.get(s.id, "") for s in spec.sections}
+    evidence.draft_claims = _valid_claims(evidence, claims)
+    evidence.saved_at = utcnow()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleDraft(db.session.get(Evidence, evidence.id) or evidence) from None
+    return evidence
+
+
+def submission_problems(evidence: Evidence) -> list[Problem]:
+    """What stops this draft being submitted, next to the field it concerns."""
+    problems = []
+    for section in spec_for(evidence).sections:
+        count = len(evidence.draft.get(section.id, "").split())
+        if count < section.min_words:
+            problems.append(Problem(section.id, f"{section.label} needs at least "
+                                    f"{section.min_words} words; it has {count}."))
+        elif count > section.max_words:
+            problems.append(Problem(section.id, f"{section.label} may have at most "
+                                    f"{section.max_words} words; it has {count}."))
+    if not evidence.draft_claims:
+        problems.append(Problem("claims", "Claim at least one marking point this evidence covers."))
+    return problems
+
+
+def content_hash(title: str, content: Mapping[str, str], claims: Sequence[str]) -> str:
+    canonical = json.dumps({"title": title, "content": dict(content), "claims": sorted(claims)},
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def submit_evidence(evidence: Evidence, learner: User, declared_name: str) -> Submission:
+    """Freeze the draft as a new submission signed with the learner's declaration."""
+    if not evidence.status.editable:
+        raise NotEditable()
+    problems = submission_problems(evidence)
+    if " ".join(declared_name.split()).casefold() != " ".join(learner.name.split()).casefold():
+        problems.append(Problem("declared_name",
+                                f"Type your full name exactly as on your account: {learner.name}."))
+    if problems:
+        raise SubmitRefused(problems)
+    claims = list(db.session.scalars(
+        select(MarkingPoint).where(MarkingPoint.id.in_(evidence.draft_claims))))
+    content = dict(evidence.draft)
+    submission = Submission(
+        number=len(evidence.submissions) + 1, title=evidence.title, content=content,
+        type_version=evidence.type_version, rubric_version=evidence.element.version,
+        declared_name=learner.name, claims=claims,
+        content_hash=content_hash(evidence.title, content, evidence.draft_claims),
+    )
+    evidence.submissions.append(submission)
+    evidence.status = EvidenceStatus.SUBMITTED
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise NotEditable() from None
+    return submission
+
+
+def mark_decided(submission: Submission, status: EvidenceStatus) -> None:
+    """Set the evidence's status after an assessment decision; the caller commits."""
+    if submission.evidence.latest is not submission:
+        raise NotEditable()
+    submission.evidence.status = status

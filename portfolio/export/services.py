@@ -1,0 +1,41 @@
+"""Building a learner's portfolio PDF with WeasyPrint, from the same templates as the site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, render_template
+from weasyprint import HTML
+
+from portfolio.assessment import services as assessment
+from portfolio.auth.models import User
+from portfolio.db import utcnow
+from portfolio.evidence import services as evidence_services
+from portfolio.export.fetcher import BASE_URL, StaticOnlyFetcher
+from portfolio.qualifications import services as qualifications
+
+
+def portfolio_html(learner: User) -> str:
+    items = [e for e in evidence_services.list_for_learner(learner) if e.submissions]
+    return render_template(
+        "export/portfolio.html",
+        learner=learner,
+        qualifications=qualifications.list_qualifications(),
+        items=items,
+        specs={e.id: evidence_services.spec_for(e) for e in items},
+        decisions={e.id: assessment.decisions_for(e) for e in items},
+        grids=assessment.tracking_grid(learner),
+        centre=current_app.config["CENTRE_NAME"],
+        exported_at=utcnow(),
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    fetcher = StaticOnlyFetcher(Path(current_app.static_folder or "static"))
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf()  # type: ignore[no-any-return]
+
+
+def export_portfolio(learner: User) -> bytes:
+    """The learner's whole portfolio as PDF bytes."""
+    return render_pdf(portfolio_html(learner))

@@ -1,0 +1,3 @@
+"""The qualification as data: qualification -> unit -> element -> marking points."""
+
+from portfolio.qualifications.views import bp as bp

@@ -1,0 +1,71 @@
+"""Taking misconception quizzes and reading what each wrong answer reveals."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portfolio.auth.models import Role
+from portfolio.content import services as content
+from portfolio.core.security import roles_required
+from portfolio.quizzes import services
+from portfolio.quizzes.forms import build_attempt_form
+from portfolio.quizzes.models import Attempt
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    attempt = services.get_attempt(current_user, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+@bp.get("/")
+@roles_required(Role.LEARNER)
+def index() -> str:
+    return render_template("quizzes/index.html", quizzes=services.list_quizzes(),
+                           attempts=services.list_attempts(current_user))
+
+
+@bp.post("/<quiz_id>/attempts")
+@roles_required(Role.LEARNER)
+def start(quiz_id: str) -> Response:
+    quiz = services.get_quiz(quiz_id)
+    if quiz is None:
+        abort(404)
+    attempt = services.start_attempt(current_user, quiz)
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@roles_required(Role.LEARNER)
+def take(attempt_id: int) -> str | Response:
+    attempt = _own_attempt(attempt_id)
+    if attempt.submitted_at is not None:
+        if request.method == "POST":
+            flash("This attempt was already submitted; its answers cannot change.", "error")
+        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    form = build_attempt_form(services.shuffled_options(attempt))
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.submit_attempt(attempt, form.chosen())
+        except services.AttemptError as exc:
+            error = str(exc)
+        else:
+            return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    return render_template("quizzes/take.html", attempt=attempt, form=form, error=error)
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@roles_required(Role.LEARNER)
+def result(attempt_id: int) -> str | Response:
+    attempt = _own_attempt(attempt_id)
+    if attempt.submitted_at is None:
+        return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+    pages = content.pages_for_element(attempt.quiz.element_id)
+    answers = {a.question_id: a for a in attempt.answers}
+    return render_template("quizzes/result.html", attempt=attempt, answers=answers, pages=pages)

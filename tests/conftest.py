@@ -1,0 +1,104 @@
+"""Fixtures: an app on a fresh database (SQLite, or PostgreSQL when
+PORTFOLIO_TEST_DATABASE_URL is set), a client, users of every role, and sign-in helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from portfolio import create_app
+from portfolio.config import ROOT
+from portfolio.data import DataSet, read_all
+from portfolio.extensions import db
+from tests.factories import Factory
+
+TEST_DATABASE_URL = os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def shipped_data() -> DataSet:
+    data = read_all(ROOT / "rubrics", ROOT / "content")
+    assert not data.errors, data.errors
+    return data
+
+
+def _reset_schema() -> None:
+    if db.engine.dialect.name == "postgresql":
+        # drop_all cannot see tables an older schema left behind (e.g. alembic_version).
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+    db.create_all()
+
+
+def make_app(tmp_path: Path, **overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path: Path, shipped_data: DataSet) -> Iterator[Flask]:
+    from portfolio.cli import load_data
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        _reset_schema()
+        load_data(shipped_data)
+    # No app context stays pushed: each client request must get its own, as in production
+    # (a shared one would share `g`, the signed-in user and the database session).
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An app context for tests that call services directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory(app)
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/auth/login") -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post(client: FlaskClient, url: str, data: dict[str, object] | None = None,
+         form_url: str | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+    """POST like a browser would: with the CSRF token the page carried."""
+    token = csrf_token(client, form_url or "/auth/login")
+    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+def login(client: FlaskClient, email: str, password: str = Factory.PASSWORD):  # type: ignore[no-untyped-def]
+    return post(client, "/auth/login", {"email": email, "password": password})
