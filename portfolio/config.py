@@ -36,14 +36,22 @@ def _secret_key(env: str, instance: Path) -> str:
     return path.read_text().strip()
 
 
+def normalise_database_url(url: str) -> str:
+    """Plain postgresql:// URLs use psycopg 3, the driver this project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = overrides or {}
     env = overrides.get("ENV_NAME") or os.environ.get("PORTFOLIO_ENV", "development")
     if env not in {"development", "production", "testing"}:
         raise ConfigError(f"PORTFOLIO_ENV must be development, production or testing, not {env!r}")
     instance = Path(overrides.get("INSTANCE_PATH") or _instance_path())
-    database_url = os.environ.get(
-        "PORTFOLIO_DATABASE_URL", f"sqlite:///{instance / 'portfolio.sqlite3'}"
+    database_url = normalise_database_url(
+        os.environ.get("PORTFOLIO_DATABASE_URL", f"sqlite:///{instance / 'portfolio.sqlite3'}")
     )
     config: dict[str, Any] = {
         "ENV_NAME": env,

@@ -14,12 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portfolio import create_app
-from portfolio.config import ROOT
+from portfolio.config import ROOT, normalise_database_url
 from portfolio.data import DataSet, read_all
 from portfolio.extensions import db
 from tests.factories import Factory
 
-TEST_DATABASE_URL = os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
+TEST_DATABASE_URL = (normalise_database_url(os.environ["PORTFOLIO_TEST_DATABASE_URL"])
+                     if os.environ.get("PORTFOLIO_TEST_DATABASE_URL") else None)
 
 
 @pytest.fixture(scope="session")

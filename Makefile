@@ -1,0 +1,32 @@
+# The two commands in the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test test-postgres lint
+
+$(BIN)/portfolio: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# Fresh clone -> migrated SQLite database with rubrics, content and demo users -> serving.
+run: $(BIN)/portfolio
+	$(BIN)/portfolio demo
+	$(BIN)/portfolio run --host 127.0.0.1 --port 5000
+
+lint: $(BIN)/portfolio
+	$(BIN)/ruff check portfolio tests migrations bench
+	$(BIN)/ruff format --check portfolio tests bench
+	$(BIN)/mypy
+	$(BIN)/portfolio check
+
+# Every check and every test, on the embedded SQLite database.
+test: lint
+	$(BIN)/python -m pytest
+
+# The same suite against PostgreSQL (CI runs both).
+test-postgres: $(BIN)/portfolio
+	PORTFOLIO_TEST_DATABASE_URL=$${PORTFOLIO_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest
