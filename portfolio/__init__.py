@@ -6,7 +6,17 @@ from typing import Any
 
 from flask import Flask
 
-from portfolio import admin, assessment, auth, content, dashboard, evidence, export, qualifications, quizzes
+from portfolio import (
+    admin,
+    assessment,
+    auth,
+    content,
+    dashboard,
+    evidence,
+    export,
+    qualifications,
+    quizzes,
+)
 from portfolio.auth import services as accounts
 from portfolio.auth.models import User
 from portfolio.config import ROOT, load_config
@@ -34,8 +44,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
 
-    for blueprint in (dashboard.bp, auth.bp, admin.bp, qualifications.bp, content.bp,
-                      quizzes.bp, evidence.bp, assessment.bp, export.bp):
+    for blueprint in (
+        dashboard.bp,
+        auth.bp,
+        admin.bp,
+        qualifications.bp,
+        content.bp,
+        quizzes.bp,
+        evidence.bp,
+        assessment.bp,
+        export.bp,
+    ):
         app.register_blueprint(blueprint)
 
     app.add_template_filter(render_markdown, "markdown")

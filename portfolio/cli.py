@@ -20,7 +20,9 @@ from portfolio.quizzes import services as quizzes
 
 
 def _read_data() -> DataSet:
-    return read_all(Path(current_app.config["RUBRICS_DIR"]), Path(current_app.config["CONTENT_DIR"]))
+    return read_all(
+        Path(current_app.config["RUBRICS_DIR"]), Path(current_app.config["CONTENT_DIR"])
+    )
 
 
 def _fail_on_errors(data: DataSet) -> None:
@@ -49,9 +51,11 @@ def load_data(data: DataSet) -> None:
     points = qualifications.sync_qualifications(data.qualifications)
     quizzes.sync_quizzes(data.quizzes)
     result = content.import_pages(data.pages)
-    click.echo(f"Loaded {len(data.qualifications)} qualification(s) with {points} marking points, "
-               f"{len(data.quizzes)} quiz(zes), pages: {result.created} new, "
-               f"{result.updated} updated, {result.kept} kept (edited by a tutor).")
+    click.echo(
+        f"Loaded {len(data.qualifications)} qualification(s) with {points} marking points, "
+        f"{len(data.quizzes)} quiz(zes), pages: {result.created} new, "
+        f"{result.updated} updated, {result.kept} kept (edited by a tutor)."
+    )
 
 
 @main.command()
@@ -86,12 +90,13 @@ def demo(ctx: click.Context) -> None:
     for email, name, roles, password in DEMO_USERS:
         user = accounts.find_user_by_email(email)
         if user is None:
-            user = accounts.create_user(email, name, password, roles,
-                                        assessor=assessor if Role.LEARNER in roles else None)
+            user = accounts.create_user(
+                email, name, password, roles, assessor=assessor if Role.LEARNER in roles else None
+            )
         if Role.ASSESSOR in roles:
             assessor = user
     click.echo("\nDemo logins (development only):")
-    for email, name, roles, password in DEMO_USERS:
+    for email, _name, roles, password in DEMO_USERS:
         click.echo(f"  {', '.join(r.label for r in roles):26} {email:24} {password}")
     click.echo("")
 
@@ -99,19 +104,23 @@ def demo(ctx: click.Context) -> None:
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([r.value for r in Role]))
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role])
+)
 @click.option("--assessor", "assessor_email", help="Email of the learner's assessor.")
 @click.password_option(help="At least 12 characters; asked for when not given.")
 @with_appcontext
-def create_user(email: str, name: str, roles: tuple[str, ...], assessor_email: str | None,
-                password: str) -> None:
+def create_user(
+    email: str, name: str, roles: tuple[str, ...], assessor_email: str | None, password: str
+) -> None:
     """Create a user with one or more roles."""
     assessor = None
     if assessor_email:
         assessor = accounts.find_user_by_email(assessor_email)
         if assessor is None or not assessor.has_role(Role.ASSESSOR):
-            raise click.BadParameter(f"no assessor with email {assessor_email}", param_hint="--assessor")
+            raise click.BadParameter(
+                f"no assessor with email {assessor_email}", param_hint="--assessor"
+            )
     try:
         user = accounts.create_user(email, name, password, [Role(r) for r in roles], assessor)
     except accounts.AccountError as exc:

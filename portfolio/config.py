@@ -40,7 +40,7 @@ def normalise_database_url(url: str) -> str:
     """Plain postgresql:// URLs use psycopg 3, the driver this project installs."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -66,8 +66,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": env == "production",
-        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a long draft must not fail on save
+        # CSRF tokens live as long as the session: a long draft must not fail on save.
+        "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Werkzeug's scrypt default. Only the tests lower it, to keep the suite fast.
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

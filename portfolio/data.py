@@ -21,7 +21,12 @@ class DataSet:
     errors: list[DataError] = field(default_factory=list)
 
     def files(self) -> int:
-        return sum(map(len, (self.qualifications, self.pages, self.quizzes, self.evidence_types)))
+        return (
+            len(self.qualifications)
+            + len(self.pages)
+            + len(self.quizzes)
+            + len(self.evidence_types)
+        )
 
 
 def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
@@ -32,8 +37,9 @@ def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
     except DataError as exc:
         data.errors.append(exc)
         return data  # everything else refers to the rubrics
-    points = {e.id: {p.id for p in e.marking_points}
-              for q in data.qualifications for e in q.elements()}
+    points = {
+        e.id: {p.id for p in e.marking_points} for q in data.qualifications for e in q.elements()
+    }
     try:
         data.pages = load_pages(content_dir / "pages")
         for page in data.pages:

@@ -19,8 +19,11 @@ from portfolio.data import DataSet, read_all
 from portfolio.extensions import db
 from tests.factories import Factory
 
-TEST_DATABASE_URL = (normalise_database_url(os.environ["PORTFOLIO_TEST_DATABASE_URL"])
-                     if os.environ.get("PORTFOLIO_TEST_DATABASE_URL") else None)
+TEST_DATABASE_URL = (
+    normalise_database_url(os.environ["PORTFOLIO_TEST_DATABASE_URL"])
+    if os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
+    else None
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +48,7 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
         "TESTING": True,
         "ENV_NAME": "testing",
         "SECRET_KEY": "test-secret-key",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         **overrides,
@@ -84,18 +88,25 @@ def make(app: Flask) -> Factory:
     return Factory(app)
 
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(client: FlaskClient, url: str = "/auth/login") -> str:
-    html = client.get(url).get_data(as_text=True)
+    html = client.get(url, follow_redirects=True).get_data(as_text=True)
     match = _CSRF.search(html)
     assert match, f"no CSRF token on {url}"
     return match.group(1) or match.group(2)
 
 
-def post(client: FlaskClient, url: str, data: dict[str, object] | None = None,
-         form_url: str | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+def post(
+    client: FlaskClient,
+    url: str,
+    data: dict[str, object] | None = None,
+    form_url: str | None = None,
+    **kwargs: object,
+):  # type: ignore[no-untyped-def]
     """POST like a browser would: with the CSRF token the page carried."""
     token = csrf_token(client, form_url or "/auth/login")
     return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)

@@ -21,19 +21,19 @@ _counter = itertools.count(1)
 
 ACCOUNT = {
     "situation": "In March 2026 a customer phoned the store about a kettle bought eight days "
-                 "earlier that had stopped heating. They were frustrated because they had "
-                 "already travelled to the shop once that week.",
+    "earlier that had stopped heating. They were frustrated because they had "
+    "already travelled to the shop once that week.",
     "action": "I listened without interrupting and repeated the problem back to check I had "
-              "understood it. I apologised for the inconvenience and explained that under the "
-              "Consumer Rights Act 2015 the customer was within the 30-day short-term right to "
-              "reject, so a full refund was due. I completed a return authorisation form with "
-              "the RA number, the order reference and the fault, and logged the call as a return.",
+    "understood it. I apologised for the inconvenience and explained that under the "
+    "Consumer Rights Act 2015 the customer was within the 30-day short-term right to "
+    "reject, so a full refund was due. I completed a return authorisation form with "
+    "the RA number, the order reference and the fault, and logged the call as a return.",
     "outcome": "The customer chose a refund to the original card, which I processed the same day. "
-               "I recorded the outcome on the returns log and called back two days later to "
-               "check the refund had arrived.",
+    "I recorded the outcome on the returns log and called back two days later to "
+    "check the refund had arrived.",
     "reflection": "Checking my understanding first saved time. The root cause was a faulty batch, "
-                  "so I recommended to my manager that the batch was withdrawn and checked before "
-                  "sale, so that it does not happen again.",
+    "so I recommended to my manager that the batch was withdrawn and checked before "
+    "sale, so that it does not happen again.",
 }
 
 
@@ -58,28 +58,50 @@ class Factory:
         db.session.refresh(obj)
         return obj
 
-    def user(self, *roles: Role, name: str | None = None, email: str | None = None,
-             assessor: User | None = None) -> User:
+    def user(
+        self,
+        *roles: Role,
+        name: str | None = None,
+        email: str | None = None,
+        assessor: User | None = None,
+    ) -> User:
         n = next(_counter)
         roles = roles or (Role.LEARNER,)
         with self._context():
             if assessor is not None:
                 assessor = db.session.get(User, assessor.id)
-            return self._loaded(accounts.create_user(
-                email or f"user{n}@example.org", name or f"Test User {n}", self.PASSWORD, roles,
-                assessor=assessor))
+            return self._loaded(
+                accounts.create_user(
+                    email or f"user{n}@example.org",
+                    name or f"Test User {n}",
+                    self.PASSWORD,
+                    roles,
+                    assessor=assessor,
+                )
+            )
 
     def learner(self, assessor: User | None = None, **kwargs: object) -> User:
         return self.user(Role.LEARNER, assessor=assessor, **kwargs)  # type: ignore[arg-type]
 
-    def evidence(self, learner: User, element_id: str = "pts-a", title: str = "Kettle refund",
-                 claims: tuple[str, ...] = ("pts-a.1", "pts-a.4"), filled: bool = True) -> Evidence:
+    def evidence(
+        self,
+        learner: User,
+        element_id: str = "pts-a",
+        title: str = "Kettle refund",
+        claims: tuple[str, ...] = ("pts-a.1", "pts-a.4"),
+        filled: bool = True,
+    ) -> Evidence:
         with self._context():
             learner = db.session.get(User, learner.id) or learner
             item = evidence.start_evidence(learner, "reflective-account", element_id, title)
             if filled:
-                evidence.save_draft(item, title=title, sections=ACCOUNT, claims=claims,
-                                    expected_version=item.version)
+                evidence.save_draft(
+                    item,
+                    title=title,
+                    sections=ACCOUNT,
+                    claims=claims,
+                    expected_version=item.version,
+                )
             return self._loaded(item)
 
     def submission(self, learner: User, **kwargs: object) -> Submission:

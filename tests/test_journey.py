@@ -27,16 +27,24 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
     edit = tutor_c.get("/pages/pts-a-overview/edit").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', edit).group(1)
     body = "## Short-term right to reject\n\nA customer has **30 days** to reject faulty goods."
-    r = tutor_c.post("/pages/pts-a-overview/edit", data={
-        "csrf_token": csrf_token(tutor_c, "/pages/"), "title": "Rights after the sale",
-        "body": body, "status": "published", "version": version})
+    r = tutor_c.post(
+        "/pages/pts-a-overview/edit",
+        data={
+            "csrf_token": csrf_token(tutor_c, "/pages/"),
+            "title": "Rights after the sale",
+            "body": body,
+            "status": "published",
+            "version": version,
+        },
+    )
     assert r.status_code == 302
     page = learner_c.get("/pages/pts-a-overview").get_data(as_text=True)
     assert "Rights after the sale" in page and "<strong>30 days</strong>" in page
 
     # 3. A short quiz: a wrong answer shows the misconception behind it.
-    r = learner_c.post("/quizzes/pts-a-rights/attempts",
-                       data={"csrf_token": csrf_token(learner_c, "/quizzes/")})
+    r = learner_c.post(
+        "/quizzes/pts-a-rights/attempts", data={"csrf_token": csrf_token(learner_c, "/quizzes/")}
+    )
     take_url = r.headers["Location"]
     form = learner_c.get(take_url).get_data(as_text=True)
     names = sorted(set(re.findall(r'name="(q\d+)"', form)))
@@ -45,10 +53,14 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
         options = re.findall(rf'name="{name}" type="radio" value="([^"]+)"', form)
         answers[name] = options[0]
     with app.app_context():
-        from portfolio.quizzes.models import Option
         from portfolio.extensions import db
-        wrong = next(o for o in db.session.scalars(db.select(Option)) if not o.is_correct
-                     and o.question_id == "pts-a-rights.q1")
+        from portfolio.quizzes.models import Option
+
+        wrong = next(
+            o
+            for o in db.session.scalars(db.select(Option))
+            if not o.is_correct and o.question_id == "pts-a-rights.q1"
+        )
         answers["q1"] = wrong.id if f'value="{wrong.id}"' in form else answers["q1"]
         misconception_text = wrong.misconception.text
     r = learner_c.post(take_url, data={"csrf_token": csrf_token(learner_c, take_url), **answers})
@@ -57,43 +69,84 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
     assert misconception_text.replace("'", "&#39;") in result
 
     # 4. A reflective account: draft, come back, claim, declare, submit.
-    r = learner_c.post("/evidence/", data={"csrf_token": csrf_token(learner_c, "/evidence/"),
-                                           "title": "Kettle refund", "type_id": "reflective-account",
-                                           "element_id": "pts-a"})
+    r = learner_c.post(
+        "/evidence/",
+        data={
+            "csrf_token": csrf_token(learner_c, "/evidence/"),
+            "title": "Kettle refund",
+            "type_id": "reflective-account",
+            "element_id": "pts-a",
+        },
+    )
     edit_url = r.headers["Location"]
     form = learner_c.get(edit_url).get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
-    r = learner_c.post(edit_url, data={"csrf_token": csrf_token(learner_c, edit_url),
-                                       "title": "Kettle refund", "version": version,
-                                       "next": "save", **ACCOUNT})
+    r = learner_c.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_token(learner_c, edit_url),
+            "title": "Kettle refund",
+            "version": version,
+            "next": "save",
+            **ACCOUNT,
+        },
+    )
     assert r.status_code == 302
     form = learner_c.get(edit_url).get_data(as_text=True)
     assert "stopped heating" in form  # the draft came back
     version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
-    r = learner_c.post(edit_url, data={"csrf_token": csrf_token(learner_c, edit_url),
-                                       "title": "Kettle refund", "version": version,
-                                       "next": "submit", "claims": ["pts-a.1", "pts-a.4"],
-                                       **ACCOUNT})
+    r = learner_c.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_token(learner_c, edit_url),
+            "title": "Kettle refund",
+            "version": version,
+            "next": "submit",
+            "claims": ["pts-a.1", "pts-a.4"],
+            **ACCOUNT,
+        },
+    )
     submit_url = r.headers["Location"]
-    r = learner_c.post(submit_url, data={"csrf_token": csrf_token(learner_c, submit_url),
-                                         "confirm": "y", "declared_name": "Lily Learner"})
+    r = learner_c.post(
+        submit_url,
+        data={
+            "csrf_token": csrf_token(learner_c, submit_url),
+            "confirm": "y",
+            "declared_name": "Lily Learner",
+        },
+    )
     assert r.status_code == 302
     # Submitted: nobody can edit it.
-    r = learner_c.post(edit_url, data={"csrf_token": csrf_token(learner_c, "/evidence/"),
-                                       "title": "Changed", "version": "99", **ACCOUNT})
+    r = learner_c.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_token(learner_c, "/evidence/"),
+            "title": "Changed",
+            "version": "99",
+            **ACCOUNT,
+        },
+    )
     assert r.status_code == 409
 
     # 5. The assessor's queue; mark every point; refer back with feedback.
     queue = assessor_c.get("/assessment/queue").get_data(as_text=True)
     mark_url = re.search(r'href="(/assessment/submissions/\d+)"', queue).group(1)
-    r = assessor_c.post(mark_url, data={
-        "csrf_token": csrf_token(assessor_c, mark_url),
-        "p1_status": "met", "p1_comment": "Rights named correctly.",
-        "p4_status": "not_yet_met", "p4_comment": "Show the completed RA form.",
-        "outcome": "referred", "feedback": "Attach the RA form and say who signed it."})
+    r = assessor_c.post(
+        mark_url,
+        data={
+            "csrf_token": csrf_token(assessor_c, mark_url),
+            "p1_status": "met",
+            "p1_comment": "Rights named correctly.",
+            "p4_status": "not_yet_met",
+            "p4_comment": "Show the completed RA form.",
+            "outcome": "referred",
+            "feedback": "Attach the RA form and say who signed it.",
+        },
+    )
     assert r.status_code == 302
-    record = learner_c.get(edit_url.replace("/evidence/", "/assessment/evidence/")
-                           .replace("/edit", "")).get_data(as_text=True)
+    record = learner_c.get(
+        edit_url.replace("/evidence/", "/assessment/evidence/").replace("/edit", "")
+    ).get_data(as_text=True)
     assert "Referred back" in record and "Attach the RA form" in record
     assert "Show the completed RA form." in record
 

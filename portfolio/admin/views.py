@@ -21,15 +21,25 @@ def users() -> str | Response:
     if form.validate_on_submit():
         assessor = accounts.get_user(int(form.assessor.data)) if form.assessor.data else None
         try:
-            user = accounts.create_user(form.email.data, form.name.data, form.password.data,
-                                        [Role(r) for r in form.roles.data], assessor=assessor)
+            user = accounts.create_user(
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                [Role(r) for r in form.roles.data],
+                assessor=assessor,
+            )
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
             flash(f"Created {user.name} ({user.email}).", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/users.html", form=form, users=accounts.list_users(),
-                           assign_form=AssignForm(assessors), Role=Role)
+    return render_template(
+        "admin/users.html",
+        form=form,
+        users=accounts.list_users(),
+        assign_form=AssignForm(assessors),
+        Role=Role,
+    )
 
 
 @bp.post("/users/<int:user_id>/assessor")
@@ -47,6 +57,8 @@ def assign(user_id: int) -> Response:
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"{learner.name} is now assessed by {assessor.name if assessor else 'nobody'}.",
-              "success")
+        flash(
+            f"{learner.name} is now assessed by {assessor.name if assessor else 'nobody'}.",
+            "success",
+        )
     return redirect(url_for("admin.users"))

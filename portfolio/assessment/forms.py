@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
@@ -18,13 +19,18 @@ NOT_ASSESSED = ""
 
 
 class DecisionForm(FlaskForm):  # type: ignore[misc]
-    outcome = RadioField("Decision", choices=choices((o.value, o.label) for o in Outcome),
-                         validators=[DataRequired("Choose accept or refer back.")])
+    outcome = RadioField(
+        "Decision",
+        choices=choices((o.value, o.label) for o in Outcome),
+        validators=[DataRequired("Choose accept or refer back.")],
+    )
     feedback = TextAreaField(
-        "Feedback to the learner", validators=[Length(max=10_000)],
+        "Feedback to the learner",
+        validators=[Length(max=10_000)],
         description="Required when you refer back: say exactly what the learner must do.",
-        render_kw={"rows": 6})
-    point_fields: dict[str, tuple[str, str]] = {}
+        render_kw={"rows": 6},
+    )
+    point_fields: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def marks(self) -> dict[str, PointMark]:
         result = {}
@@ -40,8 +46,10 @@ class DecisionForm(FlaskForm):  # type: ignore[misc]
     def validate(self, extra_validators: object = None) -> bool:
         ok = bool(super().validate(extra_validators))
         for status_name, comment_name in self.point_fields.values():
-            if self[status_name].data == PointStatus.NOT_YET_MET and not (
-                    self[comment_name].data or "").strip():
+            if (
+                self[status_name].data == PointStatus.NOT_YET_MET
+                and not (self[comment_name].data or "").strip()
+            ):
                 self[comment_name].errors.append("Say what is missing for this point.")
                 ok = False
         if self.outcome.data == Outcome.REFERRED and not (self.feedback.data or "").strip():
@@ -60,12 +68,15 @@ def build_decision_form(points: Sequence[MarkingPoint], claimed: set[str]) -> De
             validators.append(DataRequired("The learner claimed this point: mark it."))
         else:
             pairs.append((NOT_ASSESSED, "Not assessed"))
-        fields[status_name] = RadioField(f"{point.id}: {point.text}", choices=choices(pairs),
-                                         validators=validators,
-                                         default=None if point.id in claimed else NOT_ASSESSED)
-        fields[comment_name] = TextAreaField(f"Comment on {point.id}",
-                                             validators=[Length(max=4000)],
-                                             render_kw={"rows": 2})
+        fields[status_name] = RadioField(
+            f"{point.id}: {point.text}",
+            choices=choices(pairs),
+            validators=validators,
+            default=None if point.id in claimed else NOT_ASSESSED,
+        )
+        fields[comment_name] = TextAreaField(
+            f"Comment on {point.id}", validators=[Length(max=4000)], render_kw={"rows": 2}
+        )
         fields["point_fields"][point.id] = (status_name, comment_name)  # type: ignore[index]
     form_class = type("BuiltDecisionForm", (DecisionForm,), fields)
     return form_class()  # type: ignore[no-any-return]

@@ -35,8 +35,9 @@ class PointStatus(enum.StrEnum):
 class Decision(Base):
     __tablename__ = "decision"
     __table_args__ = (
-        CheckConstraint("outcome <> 'referred' OR length(feedback) > 0",
-                        name="referral_has_feedback"),
+        CheckConstraint(
+            "outcome <> 'referred' OR length(feedback) > 0", name="referral_has_feedback"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,10 +58,12 @@ class Decision(Base):
 class PointDecision(Base):
     __tablename__ = "point_decision"
 
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id", ondelete="CASCADE"),
-                                             primary_key=True)
-    marking_point_id: Mapped[str] = mapped_column(String(64), ForeignKey("marking_point.id"),
-                                                  primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decision.id", ondelete="CASCADE"), primary_key=True
+    )
+    marking_point_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("marking_point.id"), primary_key=True
+    )
     status: Mapped[PointStatus] = mapped_column(str_enum(PointStatus))
     comment: Mapped[str] = mapped_column(Text, default="")
 

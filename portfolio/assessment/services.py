@@ -34,8 +34,11 @@ def queue(assessor: User) -> Sequence[Submission]:
         .join(Evidence, Submission.evidence_id == Evidence.id)
         .join(User, Evidence.learner_id == User.id)
         .outerjoin(Decision, Decision.submission_id == Submission.id)
-        .where(User.assessor_id == assessor.id, Decision.id.is_(None),
-               Evidence.status == EvidenceStatus.SUBMITTED)
+        .where(
+            User.assessor_id == assessor.id,
+            Decision.id.is_(None),
+            Evidence.status == EvidenceStatus.SUBMITTED,
+        )
         .order_by(Submission.submitted_at)
     ).all()
 
@@ -58,8 +61,13 @@ def assessable_submission(assessor: User, submission_id: int) -> Submission | No
     return submission
 
 
-def record_decision(assessor: User, submission: Submission, marks: Mapping[str, PointMark],
-                    outcome: Outcome, feedback: str) -> Decision:
+def record_decision(
+    assessor: User,
+    submission: Submission,
+    marks: Mapping[str, PointMark],
+    outcome: Outcome,
+    feedback: str,
+) -> Decision:
     """Record an assessor's decision on the latest submission of an item in their caseload."""
     evidence = submission.evidence
     if evidence.learner.assessor_id != assessor.id:
@@ -75,15 +83,21 @@ def record_decision(assessor: User, submission: Submission, marks: Mapping[str, 
     feedback = feedback.strip()
     if outcome is Outcome.REFERRED and not feedback:
         raise DecisionRefused("A referral must tell the learner what to do.")
-    decision = Decision(submission_id=submission.id, assessor_id=assessor.id, outcome=outcome,
-                        feedback=feedback,
-                        points=[PointDecision(marking_point_id=mp, status=m.status,
-                                              comment=m.comment.strip())
-                                for mp, m in sorted(marks.items())])
+    decision = Decision(
+        submission_id=submission.id,
+        assessor_id=assessor.id,
+        outcome=outcome,
+        feedback=feedback,
+        points=[
+            PointDecision(marking_point_id=mp, status=m.status, comment=m.comment.strip())
+            for mp, m in sorted(marks.items())
+        ],
+    )
     db.session.add(decision)
     evidence_services.mark_decided(
         submission,
-        EvidenceStatus.ACCEPTED if outcome is Outcome.ACCEPTED else EvidenceStatus.REFERRED)
+        EvidenceStatus.ACCEPTED if outcome is Outcome.ACCEPTED else EvidenceStatus.REFERRED,
+    )
     try:
         db.session.commit()
     except IntegrityError:
@@ -146,8 +160,11 @@ def tracking_grid(learner: User) -> list[ElementGrid]:
             for item in element_items:
                 latest = item.submissions[-1]
                 decision = decisions.get(latest.id)
-                mark = next((p for p in decision.points if p.marking_point_id == point.id),
-                            None) if decision else None
+                mark = (
+                    next((p for p in decision.points if p.marking_point_id == point.id), None)
+                    if decision
+                    else None
+                )
                 status = mark.status if mark else None
                 claimed = any(c.id == point.id for c in latest.claims)
                 cells.append(GridCell(status=status, claimed=claimed))

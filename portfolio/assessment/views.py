@@ -21,8 +21,11 @@ bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 @bp.get("/queue")
 @roles_required(Role.ASSESSOR)
 def queue() -> str:
-    return render_template("assessment/queue.html", submissions=services.queue(current_user),
-                           learners=accounts.caseload(current_user))
+    return render_template(
+        "assessment/queue.html",
+        submissions=services.queue(current_user),
+        learners=accounts.caseload(current_user),
+    )
 
 
 @bp.route("/submissions/<int:submission_id>", methods=["GET", "POST"])
@@ -40,8 +43,13 @@ def mark(submission_id: int) -> str | Response | tuple[str, int]:
     error = None
     if form.validate_on_submit():
         try:
-            services.record_decision(current_user, submission, form.marks(),
-                                     Outcome(form.outcome.data), form.feedback.data or "")
+            services.record_decision(
+                current_user,
+                submission,
+                form.marks(),
+                Outcome(form.outcome.data),
+                form.feedback.data or "",
+            )
         except services.DecisionRefused as refused:
             error = str(refused)
         else:
@@ -49,8 +57,14 @@ def mark(submission_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("assessment.queue"))
     spec = evidence_services.spec_for(submission.evidence)
     status = 422 if (form.errors or error) else 200
-    return render_template("assessment/mark.html", submission=submission, spec=spec, form=form,
-                           points={p.id: p for p in points}, error=error), status
+    return render_template(
+        "assessment/mark.html",
+        submission=submission,
+        spec=spec,
+        form=form,
+        points={p.id: p for p in points},
+        error=error,
+    ), status
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -60,9 +74,12 @@ def record(evidence_id: int) -> str:
     evidence = evidence_services.get_visible(current_user, evidence_id)
     if evidence is None:
         abort(404)
-    return render_template("assessment/record.html", evidence=evidence,
-                           spec=evidence_services.spec_for(evidence),
-                           decisions=services.decisions_for(evidence))
+    return render_template(
+        "assessment/record.html",
+        evidence=evidence,
+        spec=evidence_services.spec_for(evidence),
+        decisions=services.decisions_for(evidence),
+    )
 
 
 @bp.get("/learners/<int:learner_id>")
@@ -70,9 +87,15 @@ def record(evidence_id: int) -> str:
 def learner(learner_id: int) -> str:
     """A learner's tracking grid and evidence, for anyone entitled to their portfolio."""
     person = accounts.get_user(learner_id)
-    if person is None or not person.has_role(Role.LEARNER) or not accounts.may_view_learner(
-            current_user, person):
+    if (
+        person is None
+        or not person.has_role(Role.LEARNER)
+        or not accounts.may_view_learner(current_user, person)
+    ):
         abort(404)
-    return render_template("assessment/learner.html", learner=person,
-                           grids=services.tracking_grid(person),
-                           items=evidence_services.list_for_learner(person))
+    return render_template(
+        "assessment/learner.html",
+        learner=person,
+        grids=services.tracking_grid(person),
+        items=evidence_services.list_for_learner(person),
+    )

@@ -10,21 +10,32 @@ from portfolio.auth.services import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
-                       render_kw={"autocomplete": "username"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Email(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class PasswordForm(FlaskForm):  # type: ignore[misc]
-    current = PasswordField("Current password", validators=[DataRequired()],
-                            render_kw={"autocomplete": "current-password"})
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
     new = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
         render_kw={"autocomplete": "new-password"},
     )
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("new", "The two passwords differ.")],
-                            render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new", "The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )

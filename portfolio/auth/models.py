@@ -66,6 +66,8 @@ class User(UserMixin, CreatedMixin, Base):  # type: ignore[misc]
 class UserRole(Base):
     __tablename__ = "user_role"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
     role: Mapped[Role] = mapped_column(str_enum(Role), primary_key=True)
     user: Mapped[User] = relationship(back_populates="roles")

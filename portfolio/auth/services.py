@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,6 +20,10 @@ class AccountError(ValueError):
     """A user could not be created or changed; the message says why."""
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -31,14 +36,15 @@ def find_user_by_session_token(token: str) -> User | None:
     return db.session.scalar(select(User).where(User.session_token == token))
 
 
-def create_user(email: str, name: str, password: str, roles: Iterable[Role],
-                assessor: User | None = None) -> User:
+def create_user(
+    email: str, name: str, password: str, roles: Iterable[Role], assessor: User | None = None
+) -> User:
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError(f"A user with the email {email} already exists.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    user = User(email=email, name=name.strip(), password_hash=generate_password_hash(password))
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
     user.roles = [UserRole(role=Role(r)) for r in sorted(set(roles))]
     if not user.roles:
         raise AccountError("Choose at least one role.")
@@ -69,7 +75,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError("The current password is not right.")
     if len(new) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The new password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = hash_password(new)
     user.session_token = new_session_token()
     db.session.commit()
 

@@ -12,9 +12,15 @@ from portfolio.core.forms import choices
 
 class PageForm(FlaskForm):  # type: ignore[misc]
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField("Page text (Markdown)", validators=[DataRequired(), Length(max=100_000)],
-                         description="Use ## for headings, - for lists, **bold** for emphasis.",
-                         render_kw={"rows": 24})
-    status = SelectField("Status", choices=choices((s.value, s.value.capitalize()) for s in PageStatus),
-                         description="Learners see a page only when it is published.")
+    body = TextAreaField(
+        "Page text (Markdown)",
+        validators=[DataRequired(), Length(max=100_000)],
+        description="Use ## for headings, - for lists, **bold** for emphasis.",
+        render_kw={"rows": 24},
+    )
+    status = SelectField(
+        "Status",
+        choices=choices((s.value, s.value.capitalize()) for s in PageStatus),
+        description="Learners see a page only when it is published.",
+    )
     version = HiddenField(validators=[InputRequired()])

@@ -29,7 +29,9 @@ page_marking_point = Table(
 class Page(CreatedMixin, Base):
     __tablename__ = "page"
     __table_args__ = (
-        CheckConstraint("status <> 'published' OR published_at IS NOT NULL", name="published_has_date"),
+        CheckConstraint(
+            "status <> 'published' OR published_at IS NOT NULL", name="published_has_date"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

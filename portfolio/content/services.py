@@ -75,8 +75,9 @@ def get_page(slug: str, include_unpublished: bool) -> Page | None:
     return page
 
 
-def save_page(page: Page, editor: User, *, title: str, body: str, status: PageStatus,
-              expected_version: int) -> Page:
+def save_page(
+    page: Page, editor: User, *, title: str, body: str, status: PageStatus, expected_version: int
+) -> Page:
     """Save a tutor's edit; refuse it if the page changed since the tutor opened it."""
     if page.version != expected_version:
         raise StaleEdit(page)

@@ -42,9 +42,15 @@ def parse_page(path: Path) -> PageSpec:
     body = "".join(lines[end + 1 :]).strip()
     if not body:
         raise DataError(str(path), end + 1, "the page has no text after the front matter")
-    return PageSpec(slug=slug, title=record.text("title"), element_id=record.text("element"),
-                    status=status, marking_points=record.texts("marking_points"), body=body,
-                    path=str(path))
+    return PageSpec(
+        slug=slug,
+        title=record.text("title"),
+        element_id=record.text("element"),
+        status=status,
+        marking_points=record.texts("marking_points"),
+        body=body,
+        path=str(path),
+    )
 
 
 def load_pages(directory: Path) -> list[PageSpec]:

@@ -23,8 +23,9 @@ def _is_editor() -> bool:
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("content/index.html", pages=services.list_pages(_is_editor()),
-                           editor=_is_editor())
+    return render_template(
+        "content/index.html", pages=services.list_pages(_is_editor()), editor=_is_editor()
+    )
 
 
 @bp.get("/<slug>")
@@ -50,8 +51,14 @@ def edit(slug: str) -> str | Response:
         except ValueError:
             abort(400)
         try:
-            services.save_page(page, current_user, title=form.title.data, body=form.body.data,
-                               status=PageStatus(form.status.data), expected_version=version)
+            services.save_page(
+                page,
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                status=PageStatus(form.status.data),
+                expected_version=version,
+            )
         except services.StaleEdit as stale:
             conflict = stale.current
             # Saving again now means "mine replaces theirs", knowingly.

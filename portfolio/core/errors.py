@@ -19,8 +19,11 @@ def _render(code: int, message: str | None = None) -> tuple[str, int]:
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return _render(400, "This form has expired or was not sent from this site. "
-                            "Go back, reload the page and try again: nothing was saved.")
+        return _render(
+            400,
+            "This form has expired or was not sent from this site. "
+            "Go back, reload the page and try again: nothing was saved.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:

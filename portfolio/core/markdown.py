@@ -18,7 +18,9 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 def render_markdown(text: str) -> Markup:
     """Markdown to safe HTML. h1 is reserved for the page title, so it is not allowed."""
-    html = md.markdown(text, extensions=["tables", "sane_lists", "fenced_code"], output_format="html")
+    html = md.markdown(
+        text, extensions=["tables", "sane_lists", "fenced_code"], output_format="html"
+    )
     clean = nh3.clean(
         html,
         tags=_TAGS,

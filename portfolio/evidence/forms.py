@@ -18,13 +18,21 @@ _CHARS_PER_WORD = 12
 
 
 class NewEvidenceForm(FlaskForm):  # type: ignore[misc]
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)],
-                        description="A short name you will recognise, e.g. “Refund for a faulty kettle”.")
+    title = StringField(
+        "Title",
+        validators=[DataRequired(), Length(max=200)],
+        description="A short name you will recognise, e.g. “Refund for a faulty kettle”.",
+    )
     type_id = SelectField("Kind of evidence")
     element_id = SelectField("Element")
 
-    def __init__(self, types: Sequence[EvidenceTypeSpec], elements: Sequence[Element],
-                 *args: object, **kwargs: object) -> None:
+    def __init__(
+        self,
+        types: Sequence[EvidenceTypeSpec],
+        elements: Sequence[Element],
+        *args: object,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.type_id.choices = choices((t.id, t.title) for t in types)
         self.element_id.choices = choices((e.id, e.title) for e in elements)
@@ -34,9 +42,11 @@ class EvidenceForm(FlaskForm):  # type: ignore[misc]
     """Title, claims and version; section fields are added by build_evidence_form."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    claims = CheckboxesField("Marking points this evidence covers",
-                             description="Claim the points your account shows. "
-                                         "Your assessor decides whether each one is met.")
+    claims = CheckboxesField(
+        "Marking points this evidence covers",
+        description="Claim the points your account shows. "
+        "Your assessor decides whether each one is met.",
+    )
     version = HiddenField(validators=[InputRequired()])
     section_ids: tuple[str, ...] = ()
 
@@ -51,13 +61,21 @@ def _section_field(section: SectionSpec) -> Field:
     limit = Length(max=section.max_words * _CHARS_PER_WORD)
     if section.type == "text":
         return StringField(section.label, validators=[limit], description=section.prompt)
-    return TextAreaField(section.label, validators=[limit], description=section.prompt,
-                         render_kw={"rows": 8, "data-min-words": section.min_words,
-                                    "data-max-words": section.max_words})
+    return TextAreaField(
+        section.label,
+        validators=[limit],
+        description=section.prompt,
+        render_kw={
+            "rows": 8,
+            "data-min-words": section.min_words,
+            "data-max-words": section.max_words,
+        },
+    )
 
 
-def build_evidence_form(spec: EvidenceTypeSpec, points: Sequence[MarkingPoint],
-                        **kwargs: object) -> EvidenceForm:
+def build_evidence_form(
+    spec: EvidenceTypeSpec, points: Sequence[MarkingPoint], **kwargs: object
+) -> EvidenceForm:
     fields: dict[str, object] = {s.id: _section_field(s) for s in spec.sections}
     fields["section_ids"] = spec.section_ids()
     form_class = type(f"{spec.id.title().replace('-', '')}Form", (EvidenceForm,), fields)
@@ -72,6 +90,8 @@ class DeclarationForm(FlaskForm):  # type: ignore[misc]
         "removed customers' personal details.",
         validators=[DataRequired("Tick the declaration to submit.")],
     )
-    declared_name = StringField("Your full name, as your signature",
-                                validators=[DataRequired(), Length(max=120)],
-                                render_kw={"autocomplete": "name"})
+    declared_name = StringField(
+        "Your full name, as your signature",
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )

@@ -26,8 +26,9 @@ class EvidenceStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"submitted": "Submitted, awaiting assessment",
-                "referred": "Referred back"}.get(self.value, self.value.capitalize())
+        return {"submitted": "Submitted, awaiting assessment", "referred": "Referred back"}.get(
+            self.value, self.value.capitalize()
+        )
 
 
 class Evidence(CreatedMixin, Base):
@@ -39,8 +40,9 @@ class Evidence(CreatedMixin, Base):
     type_id: Mapped[str] = mapped_column(String(64))
     type_version: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[EvidenceStatus] = mapped_column(str_enum(EvidenceStatus),
-                                                   default=EvidenceStatus.DRAFT)
+    status: Mapped[EvidenceStatus] = mapped_column(
+        str_enum(EvidenceStatus), default=EvidenceStatus.DRAFT
+    )
     # The working copy: section id -> text, and the marking point ids the learner means to claim.
     draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     draft_claims: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -88,5 +90,6 @@ class Submission(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
     evidence: Mapped[Evidence] = relationship(back_populates="submissions")
-    claims: Mapped[list[MarkingPoint]] = relationship(secondary=submission_claim,
-                                                      order_by="MarkingPoint.position")
+    claims: Mapped[list[MarkingPoint]] = relationship(
+        secondary=submission_claim, order_by="MarkingPoint.position"
+    )

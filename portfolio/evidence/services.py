@@ -62,9 +62,15 @@ def start_evidence(learner: User, type_id: str, element_id: str, title: str) -> 
     spec = evidence_types()[type_id]
     if qualifications.get_element(element_id) is None:
         raise ValueError(f"unknown element {element_id}")
-    evidence = Evidence(learner_id=learner.id, element_id=element_id, type_id=spec.id,
-                        type_version=spec.version, title=title.strip(),
-                        draft={s.id: "" for s in spec.sections}, draft_claims=[])
+    evidence = Evidence(
+        learner_id=learner.id,
+        element_id=element_id,
+        type_id=spec.id,
+        type_version=spec.version,
+        title=title.strip(),
+        draft={s.id: "" for s in spec.sections},
+        draft_claims=[],
+    )
     db.session.add(evidence)
     db.session.commit()
     return evidence
@@ -72,7 +78,8 @@ def start_evidence(learner: User, type_id: str, element_id: str, title: str) -> 
 
 def list_for_learner(learner: User) -> Sequence[Evidence]:
     return db.session.scalars(
-        select(Evidence).where(Evidence.learner_id == learner.id)
+        select(Evidence)
+        .where(Evidence.learner_id == learner.id)
         .order_by(Evidence.element_id, Evidence.created_at)
     ).all()
 
@@ -98,8 +105,14 @@ def _valid_claims(evidence: Evidence, claims: Sequence[str]) -> list[str]:
     return sorted(c for c in set(claims) if c in allowed)
 
 
-def save_draft(evidence: Evidence, *, title: str, sections: Mapping[str, str],
-               claims: Sequence[str], expected_version: int) -> Evidence:
+def save_draft(
+    evidence: Evidence,
+    *,
+    title: str,
+    sections: Mapping[str, str],
+    claims: Sequence[str],
+    expected_version: int,
+) -> Evidence:
     if not evidence.status.editable:
         raise NotEditable()
     if evidence.version != expected_version:
@@ -123,19 +136,31 @@ def submission_problems(evidence: Evidence) -> list[Problem]:
     for section in spec_for(evidence).sections:
         count = len(evidence.draft.get(section.id, "").split())
         if count < section.min_words:
-            problems.append(Problem(section.id, f"{section.label} needs at least "
-                                    f"{section.min_words} words; it has {count}."))
+            problems.append(
+                Problem(
+                    section.id,
+                    f"{section.label} needs at least {section.min_words} words; it has {count}.",
+                )
+            )
         elif count > section.max_words:
-            problems.append(Problem(section.id, f"{section.label} may have at most "
-                                    f"{section.max_words} words; it has {count}."))
+            problems.append(
+                Problem(
+                    section.id,
+                    f"{section.label} may have at most {section.max_words} words; it has {count}.",
+                )
+            )
     if not evidence.draft_claims:
         problems.append(Problem("claims", "Claim at least one marking point this evidence covers."))
     return problems
 
 
 def content_hash(title: str, content: Mapping[str, str], claims: Sequence[str]) -> str:
-    canonical = json.dumps({"title": title, "content": dict(content), "claims": sorted(claims)},
-                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        {"title": title, "content": dict(content), "claims": sorted(claims)},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -145,17 +170,25 @@ def submit_evidence(evidence: Evidence, learner: User, declared_name: str) -> Su
         raise NotEditable()
     problems = submission_problems(evidence)
     if " ".join(declared_name.split()).casefold() != " ".join(learner.name.split()).casefold():
-        problems.append(Problem("declared_name",
-                                f"Type your full name exactly as on your account: {learner.name}."))
+        problems.append(
+            Problem(
+                "declared_name", f"Type your full name exactly as on your account: {learner.name}."
+            )
+        )
     if problems:
         raise SubmitRefused(problems)
-    claims = list(db.session.scalars(
-        select(MarkingPoint).where(MarkingPoint.id.in_(evidence.draft_claims))))
+    claims = list(
+        db.session.scalars(select(MarkingPoint).where(MarkingPoint.id.in_(evidence.draft_claims)))
+    )
     content = dict(evidence.draft)
     submission = Submission(
-        number=len(evidence.submissions) + 1, title=evidence.title, content=content,
-        type_version=evidence.type_version, rubric_version=evidence.element.version,
-        declared_name=learner.name, claims=claims,
+        number=len(evidence.submissions) + 1,
+        title=evidence.title,
+        content=content,
+        type_version=evidence.type_version,
+        rubric_version=evidence.element.version,
+        declared_name=learner.name,
+        claims=claims,
         content_hash=content_hash(evidence.title, content, evidence.draft_claims),
     )
     evidence.submissions.append(submission)

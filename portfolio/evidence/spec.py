@@ -45,8 +45,14 @@ def _section(r: Record, seen: set[str]) -> SectionSpec:
     low, high = r.integer("min_words", 1), r.integer("max_words", 2000)
     if low > high:
         raise r.error("min_words is larger than max_words", "min_words")
-    return SectionSpec(id=section_id, label=r.text("label"), type=kind, prompt=r.text("prompt"),
-                       min_words=low, max_words=high)
+    return SectionSpec(
+        id=section_id,
+        label=r.text("label"),
+        type=kind,
+        prompt=r.text("prompt"),
+        min_words=low,
+        max_words=high,
+    )
 
 
 def parse_evidence_type(path: Path) -> EvidenceTypeSpec:
@@ -56,10 +62,14 @@ def parse_evidence_type(path: Path) -> EvidenceTypeSpec:
     if type_id != path.stem:
         raise r.error(f"id {type_id!r} must match the file name {path.stem!r}", "id")
     seen: set[str] = set()
-    return EvidenceTypeSpec(id=type_id, version=r.integer("version"), title=r.text("title"),
-                            description=r.text("description"),
-                            sections=tuple(_section(s, seen) for s in r.records("sections")),
-                            path=str(path))
+    return EvidenceTypeSpec(
+        id=type_id,
+        version=r.integer("version"),
+        title=r.text("title"),
+        description=r.text("description"),
+        sections=tuple(_section(s, seen) for s in r.records("sections")),
+        path=str(path),
+    )
 
 
 def load_evidence_types(directory: Path) -> dict[str, EvidenceTypeSpec]:

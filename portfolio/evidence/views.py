@@ -30,20 +30,23 @@ def _new_form() -> NewEvidenceForm:
 @bp.get("/")
 @roles_required(Role.LEARNER)
 def index() -> str:
-    return render_template("evidence/index.html", items=services.list_for_learner(current_user),
-                           form=_new_form())
+    return render_template(
+        "evidence/index.html", items=services.list_for_learner(current_user), form=_new_form()
+    )
 
 
 @bp.post("/")
 @roles_required(Role.LEARNER)
-def create() -> str | Response:
+def create() -> Response | tuple[str, int]:
     form = _new_form()
     if form.validate_on_submit():
-        evidence = services.start_evidence(current_user, form.type_id.data, form.element_id.data,
-                                           form.title.data)
+        evidence = services.start_evidence(
+            current_user, form.type_id.data, form.element_id.data, form.title.data
+        )
         return redirect(url_for("evidence.edit", evidence_id=evidence.id))
-    return render_template("evidence/index.html", items=services.list_for_learner(current_user),
-                           form=form), 422
+    return render_template(
+        "evidence/index.html", items=services.list_for_learner(current_user), form=form
+    ), 422
 
 
 @bp.route("/<int:evidence_id>/edit", methods=["GET", "POST"])
@@ -57,17 +60,28 @@ def edit(evidence_id: int) -> str | Response | tuple[str, int]:
     spec = services.spec_for(evidence)
     points = qualifications.live_marking_points(evidence.element_id)
     if request.method == "GET":
-        form = build_evidence_form(spec, points, data={
-            **evidence.draft, "title": evidence.title, "claims": evidence.draft_claims,
-            "version": str(evidence.version)})
+        form = build_evidence_form(
+            spec,
+            points,
+            data={
+                **evidence.draft,
+                "title": evidence.title,
+                "claims": evidence.draft_claims,
+                "version": str(evidence.version),
+            },
+        )
     else:
         form = build_evidence_form(spec, points)
     conflict = None
     if form.validate_on_submit():
         try:
-            services.save_draft(evidence, title=form.title.data, sections=form.sections(),
-                                claims=form.claims.data or [],
-                                expected_version=int(form.version.data))
+            services.save_draft(
+                evidence,
+                title=form.title.data,
+                sections=form.sections(),
+                claims=form.claims.data or [],
+                expected_version=int(form.version.data),
+            )
         except ValueError:
             abort(400)
         except services.StaleDraft as stale:
@@ -79,8 +93,9 @@ def edit(evidence_id: int) -> str | Response | tuple[str, int]:
             flash("Draft saved.", "success")
             return redirect(url_for("evidence.edit", evidence_id=evidence.id))
     status = 409 if conflict else (422 if form.errors else 200)
-    return render_template("evidence/edit.html", evidence=evidence, spec=spec, form=form,
-                           conflict=conflict), status
+    return render_template(
+        "evidence/edit.html", evidence=evidence, spec=spec, form=form, conflict=conflict
+    ), status
 
 
 @bp.route("/<int:evidence_id>/submit", methods=["GET", "POST"])
@@ -99,12 +114,17 @@ def submit(evidence_id: int) -> str | Response | tuple[str, int]:
         except services.SubmitRefused as refused:
             problems = refused.problems
             form.declared_name.errors.extend(
-                p.message for p in problems if p.field == "declared_name")
+                p.message for p in problems if p.field == "declared_name"
+            )
         else:
-            flash("Submitted. Your assessor has been told; you will see the decision here.",
-                  "success")
+            flash(
+                "Submitted. Your assessor has been told; you will see the decision here.", "success"
+            )
             return redirect(url_for("assessment.record", evidence_id=evidence.id))
-    return render_template("evidence/submit.html", evidence=evidence, form=form,
-                           spec=services.spec_for(evidence),
-                           problems=[p for p in problems if p.field != "declared_name"]), (
-        422 if form.errors or (request.method == "POST" and problems) else 200)
+    return render_template(
+        "evidence/submit.html",
+        evidence=evidence,
+        form=form,
+        spec=services.spec_for(evidence),
+        problems=[p for p in problems if p.field != "declared_name"],
+    ), (422 if form.errors or (request.method == "POST" and problems) else 200)

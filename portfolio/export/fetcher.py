@@ -28,7 +28,7 @@ class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if not url.startswith(STATIC_PREFIX) or "?" in url or "#" in url or "%" in url:
             raise RefusedURL(f"refused: {url[:200]}")
-        path = (self._root / url[len(STATIC_PREFIX):]).resolve()
+        path = (self._root / url[len(STATIC_PREFIX) :]).resolve()
         if not path.is_relative_to(self._root) or not path.is_file():
             raise RefusedURL(f"refused: {url[:200]}")
         mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

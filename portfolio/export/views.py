@@ -19,12 +19,19 @@ bp = Blueprint("export", __name__, url_prefix="/export")
 @login_required
 def portfolio(learner_id: int) -> Response:
     learner = accounts.get_user(learner_id)
-    if learner is None or not learner.has_role(Role.LEARNER) or not accounts.may_view_learner(
-            current_user, learner):
+    if (
+        learner is None
+        or not learner.has_role(Role.LEARNER)
+        or not accounts.may_view_learner(current_user, learner)
+    ):
         abort(404)
     pdf = services.export_portfolio(learner)
     filename = re.sub(r"[^A-Za-z0-9]+", "-", learner.name).strip("-").lower() or "learner"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="portfolio-{filename}.pdf"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="portfolio-{filename}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,4 +1,4 @@
-"""The qualification tree as rows, loaded from rubrics/ so evidence and decisions can refer to it."""
+"""The qualification tree as rows, loaded from rubrics/ so evidence and decisions refer to it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ class Qualification(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     version: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
-    units: Mapped[list[Unit]] = relationship(back_populates="qualification", order_by="Unit.position")
+    units: Mapped[list[Unit]] = relationship(
+        back_populates="qualification", order_by="Unit.position"
+    )
 
 
 class Unit(Base):
@@ -27,7 +29,9 @@ class Unit(Base):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     qualification: Mapped[Qualification] = relationship(back_populates="units")
-    elements: Mapped[list[Element]] = relationship(back_populates="unit", order_by="Element.position")
+    elements: Mapped[list[Element]] = relationship(
+        back_populates="unit", order_by="Element.position"
+    )
 
 
 class Element(Base):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 
+from portfolio.db import Base
 from portfolio.extensions import db
 from portfolio.qualifications.models import (
     Element,
@@ -17,8 +18,7 @@ from portfolio.qualifications.models import (
 )
 from portfolio.qualifications.spec import MisconceptionSpec, QualificationSpec
 
-
-T = TypeVar("T", bound=Any)
+T = TypeVar("T", bound=Base)
 
 
 def _upsert(model: type[T], key: str, **values: object) -> T:
@@ -45,11 +45,24 @@ def sync_qualifications(specs: Sequence[QualificationSpec]) -> int:
         for u_pos, u in enumerate(q.units):
             _upsert(Unit, u.id, qualification_id=q.id, position=u_pos, title=u.title)
             for e_pos, e in enumerate(u.elements):
-                _upsert(Element, e.id, unit_id=u.id, position=e_pos, title=e.title,
-                        synopsis=e.synopsis, version=q.version)
+                _upsert(
+                    Element,
+                    e.id,
+                    unit_id=u.id,
+                    position=e_pos,
+                    title=e.title,
+                    synopsis=e.synopsis,
+                    version=q.version,
+                )
                 for m_pos, mp in enumerate(e.marking_points):
-                    _upsert(MarkingPoint, mp.id, element_id=e.id, position=m_pos,
-                            text=mp.text, retired=False)
+                    _upsert(
+                        MarkingPoint,
+                        mp.id,
+                        element_id=e.id,
+                        position=m_pos,
+                        text=mp.text,
+                        retired=False,
+                    )
                     live.add(mp.id)
                 store_misconceptions(e.id, e.misconceptions)
     for point in db.session.scalars(select(MarkingPoint)):

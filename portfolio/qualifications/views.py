@@ -13,7 +13,9 @@ bp = Blueprint("qualifications", __name__, url_prefix="/qualifications")
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("qualifications/index.html", qualifications=services.list_qualifications())
+    return render_template(
+        "qualifications/index.html", qualifications=services.list_qualifications()
+    )
 
 
 @bp.get("/elements/<element_id>")

@@ -29,7 +29,10 @@ def build_attempt_form(questions: list[tuple[Question, list[Option]]]) -> Attemp
         name = f"q{number}"
         fields["question_ids"][name] = question.id  # type: ignore[index]
         # validate_choice is off: the service checks ids and explains a tampered one.
-        fields[name] = RadioField(f"{number}. {question.stem}",
-                                  choices=choices((o.id, o.text) for o in options), validate_choice=False)
+        fields[name] = RadioField(
+            f"{number}. {question.stem}",
+            choices=choices((o.id, o.text) for o in options),
+            validate_choice=False,
+        )
     form_class = type("BuiltAttemptForm", (AttemptForm,), fields)
     return form_class()  # type: ignore[no-any-return]

@@ -67,8 +67,9 @@ class Attempt(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[int | None]
     quiz: Mapped[Quiz] = relationship()
-    answers: Mapped[list[Answer]] = relationship(back_populates="attempt",
-                                                 cascade="all, delete-orphan")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan"
+    )
 
 
 class Answer(Base):

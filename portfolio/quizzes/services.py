@@ -57,8 +57,9 @@ def get_quiz(quiz_id: str) -> Quiz | None:
 def start_attempt(user: User, quiz: Quiz) -> Attempt:
     """Resume the learner's open attempt at this quiz, or start one with shuffled options."""
     open_attempt = db.session.scalar(
-        select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id,
-                              Attempt.submitted_at.is_(None))
+        select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None)
+        )
     )
     if open_attempt is not None:
         return open_attempt
@@ -67,8 +68,9 @@ def start_attempt(user: User, quiz: Quiz) -> Attempt:
         ids = [o.id for o in question.options]
         _shuffle(ids)
         order[question.id] = ids
-    attempt = Attempt(user_id=user.id, quiz_id=quiz.id, quiz_version=quiz.version,
-                      option_order=json.dumps(order))
+    attempt = Attempt(
+        user_id=user.id, quiz_id=quiz.id, quiz_version=quiz.version, option_order=json.dumps(order)
+    )
     db.session.add(attempt)
     db.session.commit()
     return attempt
@@ -117,7 +119,9 @@ def submit_attempt(attempt: Attempt, chosen: Mapping[str, str]) -> Attempt:
     except IntegrityError:
         # A double-click raced this request and won: its answers stand.
         db.session.rollback()
-        raise AttemptError("This attempt was already submitted; its answers cannot change.") from None
+        raise AttemptError(
+            "This attempt was already submitted; its answers cannot change."
+        ) from None
     return attempt
 
 

@@ -46,8 +46,13 @@ def _option(r: Record, seen: set[str]) -> OptionSpec:
         raise r.error("a wrong option must name the misconception it reveals ('misconception')")
     if correct and misconception is not None:
         raise r.error("the correct option cannot name a misconception", "misconception")
-    return OptionSpec(id=read_id(r, seen), text=r.text("text"), correct=correct,
-                      explanation=r.text("explanation"), misconception=misconception)
+    return OptionSpec(
+        id=read_id(r, seen),
+        text=r.text("text"),
+        correct=correct,
+        explanation=r.text("explanation"),
+        misconception=misconception,
+    )
 
 
 def _question(r: Record, seen: set[str]) -> QuestionSpec:
@@ -58,10 +63,16 @@ def _question(r: Record, seen: set[str]) -> QuestionSpec:
         raise r.error("a question needs between 2 and 6 options", "options")
     correct = sum(o.correct for o in options)
     if correct != 1:
-        raise r.error(f"a question needs exactly one correct option, this one has {correct}",
-                      "options")
-    return QuestionSpec(id=qid, stem=r.text("stem"), marking_points=r.texts("marking_points"),
-                        options=options, line=r.line)
+        raise r.error(
+            f"a question needs exactly one correct option, this one has {correct}", "options"
+        )
+    return QuestionSpec(
+        id=qid,
+        stem=r.text("stem"),
+        marking_points=r.texts("marking_points"),
+        options=options,
+        line=r.line,
+    )
 
 
 def parse_quiz(path: Path) -> QuizSpec:
@@ -78,10 +89,15 @@ def parse_quiz(path: Path) -> QuizSpec:
             raise m.error(f"a quiz's own misconception ids must start with '{quiz_id}.'", "id")
         local.append(MisconceptionSpec(id=mid, text=m.text("text")))
     seen: set[str] = set()
-    return QuizSpec(id=quiz_id, version=r.integer("version"), element_id=r.text("element"),
-                    title=r.text("title"), misconceptions=tuple(local),
-                    questions=tuple(_question(q, seen) for q in r.records("questions")),
-                    path=str(path))
+    return QuizSpec(
+        id=quiz_id,
+        version=r.integer("version"),
+        element_id=r.text("element"),
+        title=r.text("title"),
+        misconceptions=tuple(local),
+        questions=tuple(_question(q, seen) for q in r.records("questions")),
+        path=str(path),
+    )
 
 
 def load_quizzes(directory: Path) -> list[QuizSpec]:
@@ -90,8 +106,9 @@ def load_quizzes(directory: Path) -> list[QuizSpec]:
 
 def check_quiz_refs(quiz: QuizSpec, qualifications: list[QualificationSpec]) -> None:
     """Every element, marking point and misconception a quiz names must exist."""
-    element = next((e for q in qualifications for e in q.elements() if e.id == quiz.element_id),
-                   None)
+    element = next(
+        (e for q in qualifications for e in q.elements() if e.id == quiz.element_id), None
+    )
     if element is None:
         raise DataError(quiz.path, 1, f"unknown element {quiz.element_id!r}")
     points = {p.id for p in element.marking_points}
@@ -99,9 +116,13 @@ def check_quiz_refs(quiz: QuizSpec, qualifications: list[QualificationSpec]) -> 
     for question in quiz.questions:
         for point in question.marking_points:
             if point not in points:
-                raise DataError(quiz.path, question.line,
-                                f"{point!r} is not a marking point of {element.id}")
+                raise DataError(
+                    quiz.path, question.line, f"{point!r} is not a marking point of {element.id}"
+                )
         for option in question.options:
             if option.misconception and option.misconception not in misconceptions:
-                raise DataError(quiz.path, question.line,
-                                f"option {option.id}: unknown misconception {option.misconception!r}")
+                raise DataError(
+                    quiz.path,
+                    question.line,
+                    f"option {option.id}: unknown misconception {option.misconception!r}",
+                )

@@ -26,8 +26,11 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @bp.get("/")
 @roles_required(Role.LEARNER)
 def index() -> str:
-    return render_template("quizzes/index.html", quizzes=services.list_quizzes(),
-                           attempts=services.list_attempts(current_user))
+    return render_template(
+        "quizzes/index.html",
+        quizzes=services.list_quizzes(),
+        attempts=services.list_attempts(current_user),
+    )
 
 
 @bp.post("/<quiz_id>/attempts")

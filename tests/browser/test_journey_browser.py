@@ -1,0 +1,282 @@
+"""The whole journey in real Chromium: clicks and typing found by label and role, as a new user
+would do it, with axe-core run on every page along the way."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LiveServer
+from tests.factories import ACCOUNT
+
+pytestmark = pytest.mark.browser
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+MIN_PAGES_CHECKED = 12
+
+# The pts-a quiz (content/quizzes/pts-a-rights.yaml): for each question, a phrase of its stem
+# and the option this learner picks. Q1 is answered wrongly on purpose.
+WRONG_Q1 = "1 May, the day she paid"
+WRONG_Q1_MISCONCEPTION = (
+    "Believing the 30-day short-term right to reject starts on the day the customer pays"
+)
+QUIZ_ANSWERS = [
+    ("On which day does the 30-day", WRONG_Q1),
+    ("45 days after it was delivered", "One repair or replacement first"),
+    ("14 months after it was bought", "Statutory rights against the shop still apply"),
+    ("unworn shirt", "Check the policy and politely explain"),
+    ("sofa you delivered on Friday", "Log a complaint, as she is unhappy"),
+    ("goodwill gestures of up to", "Explain your limit, escalate with full notes"),
+]
+
+
+class A11y:
+    """Runs axe-core on the page in front of the user and keeps the URLs it checked."""
+
+    def __init__(self) -> None:
+        self.axe = Axe()
+        self.checked: list[str] = []
+
+    def check(self, page: Page) -> None:
+        page.wait_for_load_state("load")
+        results = self.axe.run(page)
+        self.checked.append(page.url)
+        blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            lines = [f"axe found {len(blocking)} serious/critical violation(s) on {page.url}:"]
+            for v in blocking:
+                targets = "; ".join(", ".join(n["target"]) for n in v["nodes"])
+                lines.append(f"- {v['id']} ({v['impact']}): {v['help']} -> {targets}")
+            print("\n".join(lines))
+            pytest.fail("\n".join(lines), pytrace=False)
+
+    def distinct_pages(self) -> set[str]:
+        return {urlsplit(url).path for url in self.checked}
+
+
+def heading(page: Page, text: str | re.Pattern[str]) -> Any:
+    return page.get_by_role("heading", level=1, name=text)
+
+
+def nav(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def sign_in(page: Page, a11y: A11y, server: LiveServer, email: str, name: str) -> None:
+    page.goto(server("/"))
+    expect(heading(page, "Sign in")).to_be_visible()  # anonymous users are sent to sign in
+    a11y.check(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(server.users.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(heading(page, f"Welcome, {name}")).to_be_visible()
+    a11y.check(page)
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    expect(heading(page, "Sign in")).to_be_visible()
+
+
+def test_the_whole_journey_in_a_browser(page: Page, live_server: LiveServer) -> None:
+    server, users = live_server, live_server.users
+    a11y = A11y()
+    page_title = "Returns, complaints and queries after the sale"
+    added = (
+        "## Check the dates first\n\n"
+        "The short-term right to reject lasts **30 days** from delivery."
+    )
+
+    # 1. The tutor publishes the draft revision page, changing its text.
+    sign_in(page, a11y, server, users.tutor.email, users.tutor.name)
+    nav(page, "Revision")
+    expect(heading(page, "Revision pages")).to_be_visible()
+    a11y.check(page)
+    page.get_by_role("link", name=page_title).click()
+    expect(heading(page, page_title)).to_be_visible()
+    expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    a11y.check(page)
+    page.get_by_role("link", name=f"Edit {page_title}").click()
+    expect(heading(page, f"Edit “{page_title}”")).to_be_visible()
+    a11y.check(page)
+    body = page.get_by_label("Page text (Markdown)")
+    body.fill(body.input_value().rstrip() + "\n\n" + added + "\n")
+    page.get_by_label("Status").select_option(label="Published")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(f"Saved “{page_title}” (published).")).to_be_visible()
+    expect(heading(page, page_title)).to_be_visible()
+    expect(page.get_by_text("Published", exact=True)).to_be_visible()
+    a11y.check(page)
+    sign_out(page)
+
+    # 2. The learner reads the page, then takes the quiz with one wrong answer.
+    sign_in(page, a11y, server, users.learner.email, users.learner.name)
+    nav(page, "Revision")
+    expect(heading(page, "Revision pages")).to_be_visible()
+    page.get_by_role("link", name=page_title).click()
+    expect(heading(page, page_title)).to_be_visible()
+    expect(page.get_by_role("heading", name="Check the dates first")).to_be_visible()
+    expect(page.locator(".prose strong", has_text="30 days").first).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
+    a11y.check(page)
+
+    nav(page, "Quizzes")
+    expect(heading(page, "Misconception quizzes")).to_be_visible()
+    a11y.check(page)
+    page.get_by_role("button", name="Start or resume Customer rights and returns").click()
+    expect(heading(page, "Customer rights and returns")).to_be_visible()
+    a11y.check(page)
+    for stem, option in QUIZ_ANSWERS:
+        question = page.get_by_role("group", name=re.compile(re.escape(stem)))
+        question.get_by_role("radio", name=option).check()
+    page.get_by_role("button", name="Check my answers").click()
+    expect(heading(page, "Results: Customer rights and returns")).to_be_visible()
+    expect(page.get_by_text("You scored 5 out of 6")).to_be_visible()
+    wrong = page.locator(".misconception")
+    expect(wrong).to_have_count(1)
+    expect(wrong.get_by_role("heading", name="The misconception behind it")).to_be_visible()
+    expect(wrong.get_by_text(WRONG_Q1_MISCONCEPTION)).to_be_visible()
+    expect(page.get_by_text(f"Your answer: {WRONG_Q1}")).to_be_visible()
+    a11y.check(page)
+
+    # 3. A reflective account: start, save a draft, come back, claim, declare, submit.
+    nav(page, "My evidence")
+    expect(heading(page, "My evidence")).to_be_visible()
+    a11y.check(page)
+    page.get_by_label("Title").fill("Kettle refund")
+    page.get_by_label("Kind of evidence").select_option(label="Reflective account")
+    page.get_by_label("Element").select_option(
+        label="Post-transaction service: returns, complaints, queries and compliance"
+    )
+    page.get_by_role("button", name="Start").click()
+    expect(heading(page, "Kettle refund")).to_be_visible()
+    edit_url = page.url
+    assert re.fullmatch(re.escape(server.url) + r"/evidence/\d+/edit", edit_url), edit_url
+    a11y.check(page)
+    for label, key in (
+        ("Situation", "situation"),
+        ("Action", "action"),
+        ("Outcome", "outcome"),
+        ("Reflection", "reflection"),
+    ):
+        page.get_by_label(label, exact=True).fill(ACCOUNT[key])
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    a11y.check(page)
+
+    nav(page, "Home")
+    expect(heading(page, f"Welcome, {users.learner.name}")).to_be_visible()
+    nav(page, "My evidence")
+    page.get_by_role("table").get_by_role("link", name="Kettle refund").click()
+    expect(heading(page, "Kettle refund")).to_be_visible()
+    assert page.url == edit_url
+    for label, key in (
+        ("Situation", "situation"),
+        ("Action", "action"),
+        ("Outcome", "outcome"),
+        ("Reflection", "reflection"),
+    ):
+        expect(page.get_by_label(label, exact=True)).to_have_value(ACCOUNT[key])
+    claims = page.get_by_role("group", name="Marking points this evidence covers")
+    claims.get_by_role("checkbox", name=re.compile(r"^pts-a\.1:")).check()
+    claims.get_by_role("checkbox", name=re.compile(r"^pts-a\.4:")).check()
+    page.get_by_role("button", name="Save and continue to submit").click()
+    expect(heading(page, "Submit “Kettle refund”")).to_be_visible()
+    expect(page.get_by_text("stopped heating")).to_be_visible()
+    a11y.check(page)
+    page.get_by_label(re.compile("I declare that this evidence is my own work")).check()
+    page.get_by_label("Your full name, as your signature").fill(users.learner.name)
+    page.get_by_role("button", name="Sign and submit").click()
+    expect(page.get_by_text("Submitted. Your assessor has been told")).to_be_visible()
+    expect(heading(page, "Kettle refund")).to_be_visible()
+    expect(page.get_by_text("Awaiting your assessor's decision.")).to_be_visible()
+    record_url = page.url
+    a11y.check(page)
+
+    # Submitted evidence cannot be edited: the edit page sends the learner to the record,
+    # and a forged save (with a valid CSRF token) is refused.
+    page.goto(edit_url)
+    expect(heading(page, "Kettle refund")).to_be_visible()
+    assert page.url == record_url
+    expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
+    expect(page.get_by_role("link", name="Continue the draft")).to_have_count(0)
+    token = page.locator("input[name=csrf_token]").first.input_value()
+    forged = page.request.post(
+        edit_url,
+        form={"csrf_token": token, "title": "Changed", "version": "99", "next": "save", **ACCOUNT},
+    )
+    assert forged.status == 409, forged.status
+    assert "This evidence cannot be changed" in forged.text()
+    sign_out(page)
+
+    # 4. The assessor marks the claimed points and refers it back with feedback.
+    sign_in(page, a11y, server, users.assessor.email, users.assessor.name)
+    nav(page, "Assessment queue")
+    expect(heading(page, "Assessment queue")).to_be_visible()
+    a11y.check(page)
+    page.get_by_role("table").get_by_role("link", name="Kettle refund").click()
+    expect(heading(page, "Assess “Kettle refund”")).to_be_visible()
+    a11y.check(page)
+    point1 = page.get_by_role("group", name=re.compile(r"^pts-a\.1:"))
+    point1.get_by_role("radio", name="Met", exact=True).check()
+    page.get_by_label("Comment on pts-a.1").fill("Rights named correctly.")
+    point4 = page.get_by_role("group", name=re.compile(r"^pts-a\.4:"))
+    point4.get_by_role("radio", name="Not yet met", exact=True).check()
+    page.get_by_label("Comment on pts-a.4").fill("Show the completed RA form.")
+    page.get_by_role("group", name="Decision").get_by_role("radio", name="Referred back").check()
+    page.get_by_label("Feedback to the learner").fill("Attach the RA form and say who signed it.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Decision recorded: Referred back.")).to_be_visible()
+    expect(page.get_by_text("Nothing is waiting for you.")).to_be_visible()
+    a11y.check(page)
+    sign_out(page)
+
+    # 5. The learner sees the referral and the feedback on the evidence record.
+    sign_in(page, a11y, server, users.learner.email, users.learner.name)
+    nav(page, "My evidence")
+    row = page.get_by_role("row", name=re.compile("Kettle refund"))
+    expect(row.get_by_text("Referred back")).to_be_visible()
+    row.get_by_role("link", name="Kettle refund").click()
+    expect(heading(page, "Kettle refund")).to_be_visible()
+    expect(page.get_by_text("Your assessor referred this back.")).to_be_visible()
+    a11y.check(page)  # the draft is editable again, with the referral notice
+    page.get_by_role("link", name="Read the feedback").click()
+    expect(heading(page, "Kettle refund")).to_be_visible()
+    assert page.url == record_url
+    expect(page.get_by_text("Referred back", exact=True).first).to_be_visible()
+    expect(page.get_by_text("Attach the RA form and say who signed it.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Show the completed RA form.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Rights named correctly.")).to_be_visible()
+    a11y.check(page)
+
+    # 6. The portfolio PDF downloads for the learner...
+    nav(page, "Home")
+    expect(heading(page, f"Welcome, {users.learner.name}")).to_be_visible()
+    pdf_link = page.get_by_role("link", name="Download my portfolio (PDF)")
+    pdf_url = server(pdf_link.get_attribute("href") or "")
+    with page.expect_download() as download_info:
+        pdf_link.click()
+    download = download_info.value
+    assert download.url == pdf_url
+    assert download.suggested_filename == "portfolio-lily-learner.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+    sign_out(page)
+
+    # ...and is "not found" for another learner, even on the same assessor's caseload.
+    sign_in(page, a11y, server, users.learner2.email, users.learner2.name)
+    assert page.request.get(pdf_url).status == 404
+    response = page.goto(pdf_url)
+    assert response is not None and response.status == 404
+    expect(heading(page, "Page not found")).to_be_visible()
+    a11y.check(page)
+
+    pages = a11y.distinct_pages()
+    assert len(pages) >= MIN_PAGES_CHECKED, sorted(pages)
+    assert all(url.startswith(server.url + "/") for url in a11y.checked), a11y.checked
