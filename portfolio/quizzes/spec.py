@@ -58,7 +58,8 @@ def _option(r: Record, seen: set[str]) -> OptionSpec:
 def _question(r: Record, seen: set[str]) -> QuestionSpec:
     r.allow_keys("id", "stem", "marking_points", "options")
     qid = read_id(r, seen)
-    options = tuple(_option(o, set()) for o in r.records("options"))
+    option_ids: set[str] = set()
+    options = tuple(_option(o, option_ids) for o in r.records("options"))
     if not 2 <= len(options) <= 6:
         raise r.error("a question needs between 2 and 6 options", "options")
     correct = sum(o.correct for o in options)

@@ -1,0 +1,57 @@
+"""WeasyPrint may load the app's own static files and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from portfolio.export.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
+from portfolio.export.services import render_pdf
+
+
+@pytest.fixture
+def fetcher(app: Flask) -> StaticOnlyFetcher:
+    from pathlib import Path
+
+    return StaticOnlyFetcher(Path(app.static_folder or ""))
+
+
+def test_serves_the_print_stylesheet(fetcher: StaticOnlyFetcher) -> None:
+    response = fetcher.fetch(BASE_URL + "static/css/print.css")
+    assert response.content_type == "text/css"
+    assert b"@page" in response.read()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:5432/",
+        "https://example.org/static/css/print.css",
+        BASE_URL + "static/../../pyproject.toml",
+        BASE_URL + "static/%2e%2e/%2e%2e/pyproject.toml",
+        BASE_URL + "static/css/missing.css",
+        BASE_URL + "static/css/print.css?x=1",
+        BASE_URL + "instance/secret_key",
+        "data:text/css,body{color:red}",
+        "ftp://example.org/x",
+    ],
+)
+def test_refuses_everything_else(fetcher: StaticOnlyFetcher, url: str) -> None:
+    with pytest.raises(RefusedURL):
+        fetcher.fetch(url)
+
+
+def test_a_document_cannot_pull_in_local_files_or_the_network(app: Flask) -> None:
+    """A hostile document: its references are refused, so the PDF carries none of them."""
+    html = (
+        '<html><head><link rel="stylesheet" href="file:///etc/passwd">'
+        '<link rel="attachment" href="file:///etc/hostname"></head><body>'
+        '<img src="http://127.0.0.1:9/x.png"><img src="file:///usr/share/pixmaps/debian-logo.png">'
+        "<p>Safe text</p></body></html>"
+    )
+    with app.test_request_context():
+        pdf = render_pdf(html)
+    assert pdf.startswith(b"%PDF")
+    assert b"/EmbeddedFile" not in pdf  # the attachment was not fetched
+    assert b"/Image" not in pdf  # neither image was fetched

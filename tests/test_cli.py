@@ -1,0 +1,166 @@
+"""The `portfolio` command: check, init/demo on a fresh database, create-user; and that the
+migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner, Result
+from flask_migrate import upgrade
+from sqlalchemy import inspect, select
+
+from portfolio.auth.models import User
+from portfolio.config import ROOT
+from portfolio.extensions import db
+from tests.conftest import TEST_DATABASE_URL, _reset_schema, make_app
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "PORTFOLIO_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PORTFOLIO_DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "PORTFOLIO_ENV": "development",
+        **extra,
+    }
+    return env
+
+
+def _empty_database(tmp_path: Path) -> None:
+    if TEST_DATABASE_URL:
+        app = make_app(tmp_path)
+        with app.app_context():
+            _reset_schema()
+            db.drop_all()
+            db.engine.dispose()
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> Result:
+    from portfolio.cli import main
+
+    return CliRunner().invoke(main, list(args), env=_env(tmp_path, **env), catch_exceptions=False)
+
+
+def test_check_passes_on_the_shipped_files(tmp_path: Path) -> None:
+    result = run(tmp_path, "check")
+    assert result.exit_code == 0, result.output
+    assert "data files valid" in result.output
+
+
+def test_check_fails_with_file_and_line(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    quiz = content / "quizzes" / "pts-a-rights.yaml"
+    lines = quiz.read_text().splitlines(keepends=True)
+    flag = next(i for i, line in enumerate(lines) if "correct: true" in line)
+    option_line = next(i for i in range(flag, 0, -1) if "- id:" in lines[i]) + 1
+    lines[flag] = lines[flag].replace("correct: true", "correct: false")
+    quiz.write_text("".join(lines))
+    result = run(tmp_path, "check", PORTFOLIO_CONTENT_DIR=str(content))
+    assert result.exit_code == 1
+    # The option that lost its flag is now a wrong option with no misconception.
+    assert f"{quiz}:{option_line}: a wrong option must name the misconception" in result.output
+
+
+def test_demo_builds_a_fresh_database_and_prints_the_logins(tmp_path: Path) -> None:
+    _empty_database(tmp_path)
+    result = run(tmp_path, "demo")
+    assert result.exit_code == 0, result.output
+    for email in ("admin@", "tutor@", "assessor@", "iqa@", "learner1@", "learner2@"):
+        assert email in result.output
+    again = run(tmp_path, "demo")  # idempotent: a second run changes nothing and still works
+    assert again.exit_code == 0, again.output
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=_env(tmp_path)["PORTFOLIO_DATABASE_URL"])
+    with app.app_context():
+        users = db.session.scalars(select(User)).all()
+        assert len(users) == 6
+        learners = [u for u in users if u.has_role("learner")]
+        assert all(u.assessor is not None and u.assessor.has_role("assessor") for u in learners)
+        assert "alembic_version" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_demo_refuses_production(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        __import__("portfolio.cli", fromlist=["main"]).main,
+        ["demo"],
+        env=_env(tmp_path, PORTFOLIO_ENV="production", PORTFOLIO_SECRET_KEY="x" * 40),
+    )
+    assert result.exit_code != 0
+    assert "never created in production" in result.output
+
+
+def test_create_user(tmp_path: Path) -> None:
+    _empty_database(tmp_path)
+    assert run(tmp_path, "init").exit_code == 0
+    result = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "New@Example.org",
+        "--name",
+        "New Person",
+        "--role",
+        "tutor",
+        "--role",
+        "assessor",
+        "--password",
+        "long-enough-password",
+    )
+    assert result.exit_code == 0, result.output
+    short = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "b@example.org",
+        "--name",
+        "B",
+        "--role",
+        "tutor",
+        "--password",
+        "short",
+    )
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    _empty_database(tmp_path)
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            )
+        db.engine.dispose()
+    assert diff == [], diff
+
+
+@pytest.mark.parametrize("env", ["production"])
+def test_production_refuses_to_start_without_a_secret_key(
+    tmp_path: Path, env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portfolio import create_app
+    from portfolio.config import ConfigError
+
+    monkeypatch.delenv("PORTFOLIO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("PORTFOLIO_ENV", env)
+    monkeypatch.setenv("PORTFOLIO_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="refuses to start in production"):
+        create_app()
+
+
+def test_development_secret_key_is_generated_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portfolio import create_app
+
+    monkeypatch.delenv("PORTFOLIO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("PORTFOLIO_ENV", "development")
+    monkeypatch.setenv("PORTFOLIO_INSTANCE_PATH", str(tmp_path))
+    first = create_app().config["SECRET_KEY"]
+    assert len(first) >= 64 and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert create_app().config["SECRET_KEY"] == first
