@@ -16,7 +16,9 @@ from portfolio.qualifications import services as qualifications
 
 
 def portfolio_html(learner: User) -> str:
-    items = [e for e in evidence_services.list_for_learner(learner) if e.submissions]
+    grids = assessment.tracking_grid(learner)
+    # The same order as the grid's columns, so "E2" means one item everywhere in the PDF.
+    items = [item for grid in grids for item in grid.evidence]
     return render_template(
         "export/portfolio.html",
         learner=learner,
@@ -24,7 +26,7 @@ def portfolio_html(learner: User) -> str:
         items=items,
         specs={e.id: evidence_services.spec_for(e) for e in items},
         decisions={e.id: assessment.decisions_for(e) for e in items},
-        grids=assessment.tracking_grid(learner),
+        grids=grids,
         centre=current_app.config["CENTRE_NAME"],
         exported_at=utcnow(),
     )
