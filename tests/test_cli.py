@@ -10,10 +10,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner, Result
+from flask import Flask
+from flask.cli import ScriptInfo
 from flask_migrate import upgrade
 from sqlalchemy import inspect, select
 
+from portfolio import create_app
 from portfolio.auth.models import User
+from portfolio.cli import main
 from portfolio.config import ROOT
 from portfolio.extensions import db
 from tests.conftest import TEST_DATABASE_URL, _reset_schema, make_app
@@ -39,9 +43,25 @@ def _empty_database(tmp_path: Path) -> None:
 
 
 def run(tmp_path: Path, *args: str, **env: str) -> Result:
-    from portfolio.cli import main
+    """Invoke the command as a user would, then close the database connections it opened
+    (an open PostgreSQL connection left to the garbage collector is a ResourceWarning)."""
+    apps: list[Flask] = []
 
-    return CliRunner().invoke(main, list(args), env=_env(tmp_path, **env), catch_exceptions=False)
+    def factory() -> Flask:
+        apps.append(create_app())
+        return apps[-1]
+
+    try:
+        return CliRunner().invoke(
+            main,
+            list(args),
+            env=_env(tmp_path, **env),
+            obj=ScriptInfo(create_app=factory, set_debug_flag=False),
+        )
+    finally:
+        for app in apps:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def test_check_passes_on_the_shipped_files(tmp_path: Path) -> None:
@@ -80,15 +100,12 @@ def test_demo_builds_a_fresh_database_and_prints_the_logins(tmp_path: Path) -> N
         learners = [u for u in users if u.has_role("learner")]
         assert all(u.assessor is not None and u.assessor.has_role("assessor") for u in learners)
         assert "alembic_version" in inspect(db.engine).get_table_names()
+        db.session.remove()  # give its connection back, so dispose() can close it
         db.engine.dispose()
 
 
 def test_demo_refuses_production(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        __import__("portfolio.cli", fromlist=["main"]).main,
-        ["demo"],
-        env=_env(tmp_path, PORTFOLIO_ENV="production", PORTFOLIO_SECRET_KEY="x" * 40),
-    )
+    result = run(tmp_path, "demo", PORTFOLIO_ENV="production", PORTFOLIO_SECRET_KEY="x" * 40)
     assert result.exit_code != 0
     assert "never created in production" in result.output
 

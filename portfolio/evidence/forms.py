@@ -59,12 +59,13 @@ class EvidenceForm(FlaskForm):  # type: ignore[misc]
 
 def _section_field(section: SectionSpec) -> Field:
     limit = Length(max=section.max_words * _CHARS_PER_WORD)
+    hint = f"{section.prompt} ({section.min_words} to {section.max_words} words.)"
     if section.type == "text":
-        return StringField(section.label, validators=[limit], description=section.prompt)
+        return StringField(section.label, validators=[limit], description=hint)
     return TextAreaField(
         section.label,
         validators=[limit],
-        description=section.prompt,
+        description=hint,
         render_kw={
             "rows": 8,
             "data-min-words": section.min_words,
