@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portfolio.content.spec import PageSpec, check_page_refs, load_pages
+from portfolio.content.spec import PageSpec, check_page_refs, parse_page
 from portfolio.core.datafile import DataError
 from portfolio.evidence.spec import EvidenceTypeSpec, parse_evidence_type
 from portfolio.qualifications.spec import QualificationSpec, load_rubrics
@@ -40,17 +40,28 @@ def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
     points = {
         e.id: {p.id for p in e.marking_points} for q in data.qualifications for e in q.elements()
     }
-    try:
-        data.pages = load_pages(content_dir / "pages")
-        for page in data.pages:
-            check_page_refs(page, points)
-    except DataError as exc:
-        data.errors.append(exc)
     for path in sorted((content_dir / "quizzes").glob("*.yaml")):
         try:
             quiz = parse_quiz(path)
             check_quiz_refs(quiz, data.qualifications)
             data.quizzes.append(quiz)
+        except DataError as exc:
+            data.errors.append(exc)
+    misconceptions = {
+        m.id for q in data.qualifications for e in q.elements() for m in e.misconceptions
+    }
+    misconceptions |= {m.id for quiz in data.quizzes for m in quiz.misconceptions}
+    slugs: dict[str, str] = {}
+    for path in sorted((content_dir / "pages").glob("*.md")):
+        try:
+            page = parse_page(path)
+            check_page_refs(page, points, misconceptions)
+            if page.slug in slugs:
+                raise DataError(
+                    page.path, 2, f"slug {page.slug!r} is also used by {slugs[page.slug]}"
+                )
+            slugs[page.slug] = page.path
+            data.pages.append(page)
         except DataError as exc:
             data.errors.append(exc)
     for path in sorted((content_dir / "evidence").glob("*.yaml")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from portfolio.core.datafile import DataError, parse_yaml
@@ -19,6 +20,10 @@ class PageSpec:
     element_id: str
     status: str
     marking_points: tuple[str, ...]
+    misconceptions: tuple[str, ...]
+    legislation: tuple[str, ...]
+    reviewed: date | None
+    review_by: date | None
     body: str
     path: str
 
@@ -32,7 +37,17 @@ def parse_page(path: Path) -> PageSpec:
     if end is None:
         raise DataError(str(path), 1, "the front matter has no closing '---'")
     record = parse_yaml("".join(lines[1:end]), str(path), first_line=2)
-    record.allow_keys("slug", "title", "element", "status", "marking_points")
+    record.allow_keys(
+        "slug",
+        "title",
+        "element",
+        "status",
+        "marking_points",
+        "misconceptions",
+        "legislation",
+        "reviewed",
+        "review_by",
+    )
     slug = record.text("slug")
     if not _SLUG.match(slug):
         raise record.error("slug must be lower-case letters, digits and '-'", "slug")
@@ -42,31 +57,34 @@ def parse_page(path: Path) -> PageSpec:
     body = "".join(lines[end + 1 :]).strip()
     if not body:
         raise DataError(str(path), end + 1, "the page has no text after the front matter")
+    reviewed, review_by = record.date("reviewed"), record.date("review_by")
+    if reviewed and review_by and review_by < reviewed:
+        raise record.error("review_by is before reviewed", "review_by")
     return PageSpec(
         slug=slug,
         title=record.text("title"),
         element_id=record.text("element"),
         status=status,
         marking_points=record.texts("marking_points"),
+        misconceptions=record.texts("misconceptions"),
+        legislation=record.texts("legislation"),
+        reviewed=reviewed,
+        review_by=review_by,
         body=body,
         path=str(path),
     )
 
 
-def load_pages(directory: Path) -> list[PageSpec]:
-    pages = [parse_page(p) for p in sorted(directory.glob("*.md"))]
-    seen: dict[str, str] = {}
-    for page in pages:
-        if page.slug in seen:
-            raise DataError(page.path, 2, f"slug {page.slug!r} is also used by {seen[page.slug]}")
-        seen[page.slug] = page.path
-    return pages
-
-
-def check_page_refs(page: PageSpec, points_by_element: dict[str, set[str]]) -> None:
-    """A page must belong to a known element and name only that element's marking points."""
+def check_page_refs(
+    page: PageSpec, points_by_element: dict[str, set[str]], misconceptions: set[str]
+) -> None:
+    """A page must belong to a known element and name only known marking points and
+    misconceptions (from the rubric or a quiz file)."""
     if page.element_id not in points_by_element:
         raise DataError(page.path, 2, f"unknown element {page.element_id!r}")
     for point in page.marking_points:
         if point not in points_by_element[page.element_id]:
             raise DataError(page.path, 2, f"{point!r} is not a marking point of {page.element_id}")
+    for misconception in page.misconceptions:
+        if misconception not in misconceptions:
+            raise DataError(page.path, 2, f"unknown misconception {misconception!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,14 @@ class Record:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise self.error(f"'{key}' must be true or false", key)
+        return value
+
+    def date(self, key: str) -> date | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, date):
+            raise self.error(f"'{key}' must be a date written as YYYY-MM-DD", key)
         return value
 
     def texts(self, key: str, required: bool = False) -> tuple[str, ...]:
