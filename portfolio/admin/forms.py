@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from portfolio.auth.forms import PASSWORD_LENGTH
 from portfolio.auth.models import Role, User
 from portfolio.auth.services import MIN_PASSWORD_LENGTH
 from portfolio.core.forms import CheckboxesField, choices
@@ -22,7 +23,7 @@ class CreateUserForm(FlaskForm):  # type: ignore[misc]
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         "Temporary password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[DataRequired(), PASSWORD_LENGTH],
         description=f"At least {MIN_PASSWORD_LENGTH} characters. Give it to the user in person.",
         render_kw={"autocomplete": "new-password"},
     )

@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from portfolio.auth.services import MIN_PASSWORD_LENGTH
+from portfolio.auth.services import MIN_PASSWORD_LENGTH, PASSWORD_LENGTH_MESSAGE
+
+PASSWORD_LENGTH = Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_LENGTH_MESSAGE)
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -30,7 +32,7 @@ class PasswordForm(FlaskForm):  # type: ignore[misc]
     )
     new = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[DataRequired(), PASSWORD_LENGTH],
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
         render_kw={"autocomplete": "new-password"},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,6 +13,7 @@ from portfolio.auth.models import Role, User, UserRole, new_session_token
 from portfolio.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
+PASSWORD_LENGTH_MESSAGE = f"Use at least {MIN_PASSWORD_LENGTH} characters (and at most 200)."
 # Checked against when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
 
@@ -40,6 +42,12 @@ def create_user(
     email: str, name: str, password: str, roles: Iterable[Role], assessor: User | None = None
 ) -> User:
     email = normalise_email(email)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise AccountError(f"{email!r} is not a valid email address.") from None
+    if not name.strip():
+        raise AccountError("A name is required.")
     if find_user_by_email(email) is not None:
         raise AccountError(f"A user with the email {email} already exists.")
     if len(password) < MIN_PASSWORD_LENGTH:

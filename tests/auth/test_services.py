@@ -137,3 +137,10 @@ def test_only_an_assessor_can_assess_and_only_a_learner_is_assessed(
     db.session.expire_all()
     assert db.session.get(User, learner.id).assessor_id is None
     assert db.session.get(User, tutor.id).assessor_id is None
+
+
+def test_create_user_refuses_a_blank_name_and_a_malformed_email(ctx: None) -> None:
+    with pytest.raises(accounts.AccountError, match="name is required"):
+        accounts.create_user("ok@example.org", "   ", "long-enough-password", [Role.TUTOR])
+    with pytest.raises(accounts.AccountError, match="not a valid email"):
+        accounts.create_user("not an email", "Name", "long-enough-password", [Role.TUTOR])
