@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,14 +57,34 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
     return create_app(config)
 
 
-@pytest.fixture
-def app(tmp_path: Path, shipped_data: DataSet) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, shipped_data: DataSet) -> Path | None:
+    """On SQLite, the schema and shipped data are built once and each test gets a copy."""
     from portfolio.cli import load_data
 
-    app = make_app(tmp_path)
+    if TEST_DATABASE_URL:
+        return None
+    folder = tmp_path_factory.mktemp("template")
+    app = make_app(folder, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'template.sqlite3'}")
     with app.app_context():
-        _reset_schema()
+        db.create_all()
         load_data(shipped_data)
+        db.session.remove()
+        db.engine.dispose()  # the last connection closing folds the WAL into the file
+    return folder / "template.sqlite3"
+
+
+@pytest.fixture
+def app(tmp_path: Path, shipped_data: DataSet, sqlite_template: Path | None) -> Iterator[Flask]:
+    from portfolio.cli import load_data
+
+    if sqlite_template is not None:
+        shutil.copyfile(sqlite_template, tmp_path / "test.sqlite3")
+    app = make_app(tmp_path)
+    if sqlite_template is None:
+        with app.app_context():
+            _reset_schema()
+            load_data(shipped_data)
     # No app context stays pushed: each client request must get its own, as in production
     # (a shared one would share `g`, the signed-in user and the database session).
     yield app
