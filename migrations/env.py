@@ -60,6 +60,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    from portfolio.db import include_in_migrations
+
+    return include_in_migrations(obj, name, type_, reflected, compare_to)
+
+
 def render_item(type_, obj, autogen_context):
     # Migrations must not import the app: render our UTC column type as the plain
     # DateTime it stores, so a revision keeps working after the app's code moves on.
@@ -90,6 +96,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

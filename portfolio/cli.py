@@ -14,7 +14,7 @@ from portfolio import create_app
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role
 from portfolio.content import services as content
-from portfolio.data import DataSet, read_all
+from portfolio.data import DataSet, read_all, read_pages
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import services as quizzes
 
@@ -54,7 +54,8 @@ def load_data(data: DataSet) -> None:
     click.echo(
         f"Loaded {len(data.qualifications)} qualification(s) with {points} marking points, "
         f"{len(data.quizzes)} quiz(zes), pages: {result.created} new, "
-        f"{result.updated} updated, {result.kept} kept (edited by a tutor)."
+        f"{result.updated} updated, {result.unchanged} unchanged, "
+        f"{result.kept} kept (a tutor's newer edit; --overwrite replaces it)."
     )
 
 
@@ -99,6 +100,44 @@ def demo(ctx: click.Context) -> None:
     for email, _name, roles, password in DEMO_USERS:
         click.echo(f"  {', '.join(r.label for r in roles):26} {email:24} {password}")
     click.echo("")
+
+
+@main.group("content")
+def content_group() -> None:
+    """Revision pages as Markdown files with front matter."""
+
+
+@content_group.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace pages a tutor has edited in the browser since the last import.",
+)
+@with_appcontext
+def content_import(directory: Path, overwrite: bool) -> None:
+    """Load DIRECTORY/pages/*.md (or DIRECTORY/*.md), idempotently by slug."""
+    folder = directory / "pages" if (directory / "pages").is_dir() else directory
+    points, misconceptions = qualifications.reference_ids()
+    pages, errors = read_pages(folder, points, misconceptions)
+    for error in errors:
+        click.echo(str(error), err=True)
+    result = content.import_pages(pages, overwrite=overwrite)
+    click.echo(
+        f"Pages: {result.created} new, {result.updated} updated, {result.unchanged} "
+        f"unchanged, {result.kept} kept (a tutor's newer edit; --overwrite replaces it)."
+    )
+    if errors:
+        click.echo(f"{len(errors)} file(s) had errors and were not imported.", err=True)
+        sys.exit(1)
+
+
+@content_group.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def content_export(directory: Path) -> None:
+    """Write every page to DIRECTORY as Markdown with front matter."""
+    click.echo(f"Wrote {content.export_pages(directory)} page(s) to {directory}.")
 
 
 @main.command("create-user")

@@ -29,6 +29,26 @@ class DataSet:
         )
 
 
+def read_pages(
+    directory: Path, points: dict[str, set[str]], misconceptions: set[str]
+) -> tuple[list[PageSpec], list[DataError]]:
+    """Every page file, each checked on its own: a bad file is reported and left out whole."""
+    pages: list[PageSpec] = []
+    errors: list[DataError] = []
+    slugs: dict[str, str] = {}
+    for path in sorted(directory.glob("*.md")):
+        try:
+            page = parse_page(path)
+            check_page_refs(page, points, misconceptions)
+            if page.slug in slugs:
+                raise DataError(page.path, 2, f"slug {page.slug!r} is used by {slugs[page.slug]}")
+            slugs[page.slug] = page.path
+            pages.append(page)
+        except DataError as exc:
+            errors.append(exc)
+    return pages, errors
+
+
 def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
     """Parse and cross-check every file, collecting each error rather than stopping at the first."""
     data = DataSet()
@@ -51,19 +71,8 @@ def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
         m.id for q in data.qualifications for e in q.elements() for m in e.misconceptions
     }
     misconceptions |= {m.id for quiz in data.quizzes for m in quiz.misconceptions}
-    slugs: dict[str, str] = {}
-    for path in sorted((content_dir / "pages").glob("*.md")):
-        try:
-            page = parse_page(path)
-            check_page_refs(page, points, misconceptions)
-            if page.slug in slugs:
-                raise DataError(
-                    page.path, 2, f"slug {page.slug!r} is also used by {slugs[page.slug]}"
-                )
-            slugs[page.slug] = page.path
-            data.pages.append(page)
-        except DataError as exc:
-            data.errors.append(exc)
+    pages, page_errors = read_pages(content_dir / "pages", points, misconceptions)
+    data.pages, data.errors = pages, data.errors + page_errors
     for path in sorted((content_dir / "evidence").glob("*.yaml")):
         try:
             data.evidence_types.append(parse_evidence_type(path))

@@ -19,6 +19,7 @@ from portfolio import create_app
 from portfolio.auth.models import User
 from portfolio.cli import main
 from portfolio.config import ROOT
+from portfolio.db import include_in_migrations
 from portfolio.extensions import db
 from tests.conftest import TEST_DATABASE_URL, _reset_schema, make_app
 
@@ -149,9 +150,12 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_in_migrations}
             )
+            diff = compare_metadata(context, db.metadata)
+            if conn.dialect.name == "sqlite":
+                assert "page_fts" in inspect(conn).get_table_names()
         db.engine.dispose()
     assert diff == [], diff
 
@@ -181,3 +185,29 @@ def test_development_secret_key_is_generated_once(
     first = create_app().config["SECRET_KEY"]
     assert len(first) >= 64 and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert create_app().config["SECRET_KEY"] == first
+
+
+def test_content_import_reports_a_bad_file_and_imports_the_rest(tmp_path: Path) -> None:
+    _empty_database(tmp_path)
+    assert run(tmp_path, "init").exit_code == 0
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    good = (ROOT / "content" / "pages" / "pts-b-gathering-feedback.md").read_text()
+    (folder / "new-good.md").write_text(
+        good.replace("slug: pts-b-gathering-feedback", "slug: pts-b-new-good")
+    )
+    bad = good.replace("slug: pts-b-gathering-feedback", "slug: pts-b-new-bad").replace(
+        "status: published", "status: [published"
+    )
+    (folder / "new-bad.md").write_text(bad)
+    bad_line = next(i for i, line in enumerate(bad.splitlines(), 1) if "status: [" in line)
+    result = run(tmp_path, "content", "import", str(folder))
+    assert result.exit_code == 1
+    assert f"{folder / 'new-bad.md'}:{bad_line}: not valid YAML" in result.output
+    assert "1 new" in result.output
+    again = run(tmp_path, "content", "import", str(folder))
+    assert "0 new, 0 updated, 1 unchanged" in again.output  # idempotent
+    out = tmp_path / "out"
+    exported = run(tmp_path, "content", "export", str(out))
+    assert exported.exit_code == 0
+    assert (out / "pts-b-new-good.md").exists() and not (out / "pts-b-new-bad.md").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -51,14 +53,13 @@ def edit(slug: str) -> str | Response:
         except ValueError:
             abort(400)
         try:
-            services.save_page(
-                page,
-                current_user,
+            fields = dataclasses.replace(
+                services.PageFields.from_page(page),
                 title=form.title.data,
                 body=form.body.data,
                 status=PageStatus(form.status.data),
-                expected_version=version,
             )
+            services.save_page(page, current_user, fields, version)
         except services.StaleEdit as stale:
             conflict = stale.current
             # Saving again now means "mine replaces theirs", knowingly.

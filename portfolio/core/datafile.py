@@ -147,7 +147,9 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> Record:
     except DataError as exc:
         raise DataError(path, exc.line + first_line - 1, exc.message) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Where the broken construct began (an unclosed bracket's own line), else where
+        # the parser noticed.
+        mark = exc.context_mark or exc.problem_mark
         line = (mark.line + first_line) if mark else first_line
         raise DataError(path, line, f"not valid YAML: {exc.problem or exc}") from None
     if not isinstance(data, _LineDict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -30,3 +32,9 @@ def render_markdown(text: str) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)  # noqa: S704 - nh3 has just sanitised it
+
+
+def markdown_to_text(text: str) -> str:
+    """The words a reader sees, without markup: what search indexes and snippets show."""
+    html = md.markdown(text, extensions=["tables", "sane_lists", "fenced_code"])
+    return " ".join(unescape(nh3.clean(html, tags=set())).split())

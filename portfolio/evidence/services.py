@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portfolio.auth.models import User
 from portfolio.auth.services import may_view_learner
+from portfolio.core.concurrency import StaleVersion, check_version, commit_versioned
 from portfolio.db import utcnow
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.evidence.spec import EvidenceTypeSpec, load_evidence_types
@@ -26,12 +27,8 @@ class NotEditable(Exception):
     """The evidence has been submitted: nobody may change it now."""
 
 
-class StaleDraft(Exception):
+class StaleDraft(StaleVersion):
     """The draft was saved from another tab or device since this copy was opened."""
-
-    def __init__(self, current: Evidence) -> None:
-        super().__init__("the draft changed since it was opened")
-        self.current = current
 
 
 @dataclass(frozen=True)
@@ -115,18 +112,13 @@ def save_draft(
 ) -> Evidence:
     if not evidence.status.editable:
         raise NotEditable()
-    if evidence.version != expected_version:
-        raise StaleDraft(evidence)
+    check_version(evidence, expected_version, StaleDraft)
     spec = spec_for(evidence)
     evidence.title = title.strip() or evidence.title
     evidence.draft = {s.id: sections.get(s.id, "") for s in spec.sections}
     evidence.draft_claims = _valid_claims(evidence, claims)
     evidence.saved_at = utcnow()
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleDraft(db.session.get(Evidence, evidence.id) or evidence) from None
+    commit_versioned(evidence, StaleDraft)
     return evidence
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app, render_template
-from weasyprint import HTML
 
 from portfolio.assessment import services as assessment
 from portfolio.auth.models import User
+from portfolio.core.pdf import render_pdf
 from portfolio.db import utcnow
 from portfolio.evidence import services as evidence_services
-from portfolio.export.fetcher import BASE_URL, StaticOnlyFetcher
 from portfolio.qualifications import services as qualifications
 
 
@@ -30,12 +27,6 @@ def portfolio_html(learner: User) -> str:
         centre=current_app.config["CENTRE_NAME"],
         exported_at=utcnow(),
     )
-
-
-def render_pdf(html: str) -> bytes:
-    fetcher = StaticOnlyFetcher(Path(current_app.static_folder or "static"))
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-    return document.write_pdf()  # type: ignore[no-any-return]
 
 
 def export_portfolio(learner: User) -> bytes:

@@ -96,3 +96,11 @@ def live_marking_points(element_id: str) -> Sequence[MarkingPoint]:
         .where(MarkingPoint.element_id == element_id, MarkingPoint.retired.is_(False))
         .order_by(MarkingPoint.position)
     ).all()
+
+
+def reference_ids() -> tuple[dict[str, set[str]], set[str]]:
+    """Live marking point ids by element, and every misconception id: what data files may name."""
+    points: dict[str, set[str]] = {e.id: set() for e in list_elements()}
+    for point in db.session.scalars(select(MarkingPoint).where(MarkingPoint.retired.is_(False))):
+        points.setdefault(point.element_id, set()).add(point.id)
+    return points, set(db.session.scalars(select(Misconception.id)))

@@ -46,8 +46,9 @@ def seed_map() -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS.glob("*.txt")))
-def test_every_seed_item_is_mapped_to_a_published_page(seed: str, seed_map: list[dict[str, str]],
-                                                       shipped_data: DataSet) -> None:
+def test_every_seed_item_is_mapped_to_a_published_page(
+    seed: str, seed_map: list[dict[str, str]], shipped_data: DataSet
+) -> None:
     pages = {p.slug: p for p in shipped_data.pages}
     items = seed_items(SEEDS / seed)
     assert len(items) >= 15, items  # the parser found the document's structure

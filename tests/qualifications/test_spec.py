@@ -80,7 +80,7 @@ def test_a_good_file_parses(tmp_path: Path) -> None:
         ),
         (("            text: Point\n", ""), 12, "'text' is required"),
         (("      - id: e\n", "      - id: u\n"), 8, "id 'u' is used twice"),
-        (("title: Q\n", "title: [unclosed\n"), 4, "not valid YAML"),
+        (("title: Q\n", "title: [unclosed\n"), 3, "not valid YAML"),
         (
             ("        synopsis: S\n", "        synopsis: S\n        synopsis: T\n"),
             11,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from flask import Flask
@@ -222,14 +222,8 @@ def _publish(app: Flask, slug: str) -> None:
         page = content.get_page(slug, include_unpublished=True)
         assert page is not None
         tutor = db.session.get(User, Factory(app).user(Role.TUTOR).id)
-        content.save_page(
-            page,
-            tutor,
-            title=page.title,
-            body=page.body,
-            status=PageStatus.PUBLISHED,
-            expected_version=page.version,
-        )
+        fields = replace(content.PageFields.from_page(page), status=PageStatus.PUBLISHED)
+        content.save_page(page, tutor, fields, page.version)
 
 
 def test_the_result_explains_each_wrong_answer_and_links_the_revision_page(

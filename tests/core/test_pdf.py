@@ -5,18 +5,17 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from portfolio.export.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
-from portfolio.export.services import render_pdf
+from portfolio.core.pdf import BASE_URL, AllowListFetcher, RefusedURL, render_pdf
 
 
 @pytest.fixture
-def fetcher(app: Flask) -> StaticOnlyFetcher:
+def fetcher(app: Flask) -> AllowListFetcher:
     from pathlib import Path
 
-    return StaticOnlyFetcher(Path(app.static_folder or ""))
+    return AllowListFetcher(Path(app.static_folder or ""))
 
 
-def test_serves_the_print_stylesheet(fetcher: StaticOnlyFetcher) -> None:
+def test_serves_the_print_stylesheet(fetcher: AllowListFetcher) -> None:
     response = fetcher.fetch(BASE_URL + "static/css/print.css")
     assert response.content_type == "text/css"
     assert b"@page" in response.read()
@@ -37,7 +36,7 @@ def test_serves_the_print_stylesheet(fetcher: StaticOnlyFetcher) -> None:
         "ftp://example.org/x",
     ],
 )
-def test_refuses_everything_else(fetcher: StaticOnlyFetcher, url: str) -> None:
+def test_refuses_everything_else(fetcher: AllowListFetcher, url: str) -> None:
     with pytest.raises(RefusedURL):
         fetcher.fetch(url)
 
@@ -55,3 +54,15 @@ def test_a_document_cannot_pull_in_local_files_or_the_network(app: Flask) -> Non
     assert pdf.startswith(b"%PDF")
     assert b"/EmbeddedFile" not in pdf  # the attachment was not fetched
     assert b"/Image" not in pdf  # neither image was fetched
+
+
+def test_extra_files_are_served_only_by_their_exact_url(app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    image = tmp_path / "a.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    fetcher = AllowListFetcher(Path(app.static_folder or ""), {BASE_URL + "pages/images/1": image})
+    assert fetcher.fetch(BASE_URL + "pages/images/1").read().startswith(b"\x89PNG")
+    for url in (BASE_URL + "pages/images/2", BASE_URL + "pages/images/1?x", f"file://{image}"):
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
