@@ -17,8 +17,8 @@ run: $(BIN)/portfolio
 	$(BIN)/portfolio run --host 127.0.0.1 --port 5000
 
 lint: $(BIN)/portfolio
-	$(BIN)/ruff check portfolio tests migrations
-	$(BIN)/ruff format --check portfolio tests migrations
+	$(BIN)/ruff check portfolio tests migrations bench
+	$(BIN)/ruff format --check portfolio tests migrations bench
 	$(BIN)/mypy
 	$(BIN)/portfolio check
 
