@@ -14,6 +14,7 @@ from portfolio import (
     dashboard,
     evidence,
     export,
+    media,
     qualifications,
     quizzes,
 )
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         qualifications.bp,
         content.bp,
+        media.bp,
         quizzes.bp,
         evidence.bp,
         assessment.bp,

@@ -68,7 +68,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": env == "production",
         # CSRF tokens live as long as the session: a long draft must not fail on save.
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Above the 2 MB image limit, so an image a little too big reaches the upload form and
+        # is refused there with a message next to the field, not with the bare 413 page.
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         # Werkzeug's scrypt default. Only the tests lower it, to keep the suite fast.
         "PASSWORD_HASH_METHOD": "scrypt",
     }

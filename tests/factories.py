@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import Flask, has_app_context
+from PIL import Image
 
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
+from portfolio.content import services as content
 from portfolio.evidence import services as evidence
 from portfolio.evidence.models import Evidence, Submission
 from portfolio.extensions import db
+from portfolio.media import services as media
+from portfolio.media.models import PageImage
 
 T = TypeVar("T")
 
@@ -35,6 +40,15 @@ ACCOUNT = {
     "so I recommended to my manager that the batch was withdrawn and checked before "
     "sale, so that it does not happen again.",
 }
+
+
+def image_bytes(kind: str = "PNG", width: int = 64, height: int = 48) -> bytes:
+    """A real image made by Pillow: a two-colour picture, so it is not trivially compressible."""
+    picture = Image.new("RGB", (width, height), (200, 30, 30))
+    picture.paste((20, 90, 200), (0, 0, width // 2, height))
+    out = io.BytesIO()
+    picture.save(out, format=kind)
+    return out.getvalue()
 
 
 class Factory:
@@ -109,3 +123,19 @@ class Factory:
             learner = db.session.get(User, learner.id) or learner
             item = self.evidence(learner, **kwargs)  # type: ignore[arg-type]
             return self._loaded(evidence.submit_evidence(item, learner, learner.name))
+
+    def page_image(
+        self,
+        slug: str,
+        uploader: User | None = None,
+        data: bytes | None = None,
+        alt: str = "Till receipt showing the date of purchase",
+    ) -> PageImage:
+        """An image uploaded to the page `slug` through the service, by a tutor unless given."""
+        with self._context():
+            uploader = db.session.get(User, uploader.id) if uploader else self.user(Role.TUTOR)
+            page = content.get_page(slug, include_unpublished=True)
+            assert uploader is not None and page is not None, slug
+            return self._loaded(
+                media.store_image(page, uploader, image_bytes() if data is None else data, alt)
+            )

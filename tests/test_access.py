@@ -34,7 +34,27 @@ ROUTES = [
     Route("qualifications.element", "GET", "/qualifications/elements/pts-a", ()),
     Route("content.index", "GET", "/pages/", ()),
     Route("content.show", "GET", "/pages/pts-b-overview", ()),
+    Route("content.search", "GET", "/pages/search?q=refund", ()),
+    Route("content.read", "POST", "/pages/pts-b-overview/read", (Role.LEARNER,)),
+    Route("content.create", "GET", "/pages/new", (Role.TUTOR, Role.ADMIN)),
+    Route("content.review", "GET", "/pages/review", (Role.TUTOR, Role.ADMIN)),
     Route("content.edit", "GET", "/pages/pts-b-overview/edit", (Role.TUTOR, Role.ADMIN)),
+    Route(
+        "media.page_images", "GET", "/media/pages/pts-b-overview/images", (Role.TUTOR, Role.ADMIN)
+    ),
+    Route(
+        "media.page_images", "POST", "/media/pages/pts-b-overview/images", (Role.TUTOR, Role.ADMIN)
+    ),
+    Route("media.image", "GET", "/media/images/{image}", ()),
+    Route("content.history", "GET", "/pages/pts-b-overview/history", (Role.TUTOR, Role.ADMIN)),
+    Route("content.revision", "GET", "/pages/pts-b-overview/revisions/1", (Role.TUTOR, Role.ADMIN)),
+    Route(
+        "content.restore",
+        "POST",
+        "/pages/pts-b-overview/revisions/1/restore",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route("content.diff", "GET", "/pages/pts-b-overview/diff", (Role.TUTOR, Role.ADMIN)),
     Route("quizzes.index", "GET", "/quizzes/", (Role.LEARNER,)),
     Route("quizzes.start", "POST", "/quizzes/pts-a-rights/attempts", (Role.LEARNER,)),
     Route("quizzes.take", "GET", "/quizzes/attempts/{attempt}", (Role.LEARNER,)),
@@ -48,6 +68,7 @@ ROUTES = [
     Route("assessment.record", "GET", "/assessment/evidence/{submitted}", ()),
     Route("assessment.learner", "GET", "/assessment/learners/{learner}", ()),
     Route("export.portfolio", "GET", "/export/learners/{learner}/portfolio.pdf", ()),
+    Route("export.sheet", "GET", "/export/elements/pts-a/sheet.pdf", ()),
 ]
 PUBLIC = {"auth.login", "static"}
 
@@ -65,6 +86,9 @@ def world(app: Flask, make: Factory) -> World:
     learner = make.learner(assessor=assessor)
     other = make.learner(assessor=other_assessor)
     draft = make.evidence(learner, title="Draft")
+    tutor = make.user(Role.TUTOR)
+    image = make.page_image("pts-b-overview", uploader=tutor)  # a published page
+    draft_image = make.page_image("pts-a-overview", uploader=tutor)  # a draft page
     submission = make.submission(learner)
     with app.app_context():
         from portfolio.auth.models import User
@@ -81,13 +105,15 @@ def world(app: Flask, make: Factory) -> World:
             "submission": submission.id,
             "attempt": attempt_id,
             "other": other.id,
+            "image": image.id,
+            "draft_image": draft_image.id,
         },
         emails={
             "learner": learner.email,
             "other": other.email,
             "assessor": assessor.email,
             "other_assessor": other_assessor.email,
-            "tutor": make.user(Role.TUTOR).email,
+            "tutor": tutor.email,
             "iqa": make.user(Role.IQA).email,
             "admin": make.user(Role.ADMIN).email,
         },
@@ -165,6 +191,29 @@ def test_someone_elses_object_is_not_found(
     assert _request(client, route, world).status_code == 404
 
 
+# Objects hidden from everyone but editors (an image of a draft page), and objects that do not
+# exist: 404 for whoever asks, with the role that may use the route.
+HIDDEN = [
+    ("learner", "/media/images/{draft_image}"),
+    ("assessor", "/media/images/{draft_image}"),
+    ("iqa", "/media/images/{draft_image}"),
+    ("learner", "/media/images/999999"),
+    ("tutor", "/media/images/999999"),
+    ("tutor", "/media/pages/no-such-page/images"),
+    ("admin", "/media/pages/no-such-page/images"),
+    ("learner", "/export/elements/no-such-element/sheet.pdf"),
+]
+
+
+@pytest.mark.parametrize(("who", "path"), HIDDEN)
+def test_hidden_or_missing_object_is_not_found(
+    app: Flask, world: World, who: str, path: str
+) -> None:
+    client = app.test_client()
+    login(client, world.emails[who])
+    assert client.get(path.format(**world.ids)).status_code == 404
+
+
 ENTITLED = [
     ("learner", "export.portfolio"),
     ("assessor", "export.portfolio"),
@@ -174,6 +223,11 @@ ENTITLED = [
     ("assessor", "assessment.record"),
     ("iqa", "assessment.learner"),
     ("assessor", "assessment.mark"),
+    ("learner", "media.image"),
+    ("assessor", "media.image"),
+    ("tutor", "media.page_images"),
+    ("admin", "media.page_images"),
+    ("learner", "export.sheet"),
 ]
 
 
@@ -183,6 +237,13 @@ def test_entitled_users_get_through(app: Flask, world: World, who: str, endpoint
     client = app.test_client()
     login(client, world.emails[who])
     assert _request(client, route, world).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["tutor", "admin"])
+def test_editors_see_a_draft_pages_image(app: Flask, world: World, who: str) -> None:
+    client = app.test_client()
+    login(client, world.emails[who])
+    assert client.get(f"/media/images/{world.ids['draft_image']}").status_code == 200
 
 
 def test_post_without_csrf_token_is_refused(app: Flask, world: World) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portfolio.extensions import db
 
@@ -23,6 +23,17 @@ def init_errors(app: Flask) -> None:
             400,
             "This form has expired or was not sent from this site. "
             "Go back, reload the page and try again: nothing was saved.",
+        )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if not limit:
+            return _render(413)
+        return _render(
+            413,
+            f"The most this site accepts in one go is {limit / (1024 * 1024):g} MB. "
+            "Make the file or text smaller and try again: nothing was saved.",
         )
 
     @app.errorhandler(HTTPException)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import markdown as md
@@ -10,10 +11,23 @@ from markupsafe import Markup
 
 _TAGS = {
     "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4",
-    "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
-    "th", "thead", "tr", "ul",
+    "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
-_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt"},
+    "td": {"align"},
+    "th": {"align"},
+}
+# The one image source a page may name: an image uploaded to this app, served by the view that
+# checks who may see it. Anything else (another site, data:, a path elsewhere) is dropped, so a
+# page can never make a reader's browser, or the PDF renderer, fetch from outside.
+_IMAGE_SRC = re.compile(r"/media/images/[0-9]{1,18}")
+# nh3 cannot drop an element for a missing attribute, so an <img> left without its source
+# (only `alt` may remain, and nh3 quotes every value with " escaped) is removed afterwards.
+_IMG_WITHOUT_SRC = re.compile(r'<img(?: alt="[^"]*")?>')
 # Relative links and http(s)/mailto only: no javascript:, data:, vbscript: or file:.
 _URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -30,8 +44,17 @@ def render_markdown(text: str) -> Markup:
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )
-    return Markup(clean)  # noqa: S704 - nh3 has just sanitised it
+    return Markup(_IMG_WITHOUT_SRC.sub("", clean))  # noqa: S704 - nh3 has just sanitised it
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag != "img" or attribute == "alt":
+        return value
+    if attribute == "src" and _IMAGE_SRC.fullmatch(value):
+        return value
+    return None  # nh3 also allows `title` and `lang` everywhere; an <img> keeps only these two
 
 
 def markdown_to_text(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Downloading a learner's portfolio PDF: the learner, their assessor, IQAs and admins only."""
+"""Downloading PDFs: a learner's portfolio (the learner, their assessor, IQAs and admins
+only) and an element's revision sheet (anyone signed in)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from portfolio.export import services
 bp = Blueprint("export", __name__, url_prefix="/export")
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+
 @bp.get("/learners/<int:learner_id>/portfolio.pdf")
 @login_required
 def portfolio(learner_id: int) -> Response:
@@ -26,12 +31,28 @@ def portfolio(learner_id: int) -> Response:
     ):
         abort(404)
     pdf = services.export_portfolio(learner)
-    filename = re.sub(r"[^A-Za-z0-9]+", "-", learner.name).strip("-").lower() or "learner"
+    filename = _slug(learner.name) or "learner"
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="portfolio-{filename}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/elements/<element_id>/sheet.pdf")
+@login_required
+def sheet(element_id: str) -> Response:
+    pdf = services.export_revision_sheet(element_id)
+    if pdf is None:
+        abort(404)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="revision-{_slug(element_id)}.pdf"',
             "Cache-Control": "no-store",
         },
     )
