@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import yaml
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portfolio.auth.models import User
 from portfolio.content import search
@@ -174,7 +175,12 @@ def create_page(editor: User, slug: str, fields: PageFields) -> Page:
         raise PageError(f"The address {slug!r} is already used by another page.")
     page = Page(slug=slug)
     _save(page, fields, editor, "Created")
-    commit_versioned(page, StaleEdit, after_flush=lambda: search.index_page(page))
+    try:
+        commit_versioned(page, StaleEdit, after_flush=lambda: search.index_page(page))
+    except IntegrityError:
+        # Another tutor took the same address between the check above and this commit.
+        db.session.rollback()
+        raise PageError(f"The address {slug!r} is already used by another page.") from None
     return page
 
 
@@ -315,6 +321,12 @@ def mark_read(user: User, page: Page) -> None:
     else:
         read.read_at = utcnow()
     db.session.commit()
+
+
+def read_at(user: User, page: Page) -> datetime | None:
+    """When this learner last marked the page as read, if ever."""
+    read = db.session.get(PageRead, (user.id, page.id))
+    return read.read_at if read is not None else None
 
 
 def read_page_ids(user: User) -> set[int]:

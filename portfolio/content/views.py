@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -23,11 +23,9 @@ from portfolio.content.forms import (
     SearchForm,
     citations,
 )
-from portfolio.content.models import Page, PageRead, PageRevision, PageStatus
+from portfolio.content.models import Page, PageRevision, PageStatus
 from portfolio.core.security import login_required, roles_required
-from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
-from portfolio.qualifications.models import Misconception
 
 bp = Blueprint("content", __name__, url_prefix="/pages")
 EDITORS = (Role.TUTOR, Role.ADMIN)
@@ -58,24 +56,10 @@ def _revision_or_404(page: Page, number: int) -> PageRevision:
     return revision
 
 
-def _misconceptions() -> list[Misconception]:
-    # qualifications.services has no list of misconceptions (reported); this builds one from
-    # the ids it does list, in element order.
-    order = {e.id: i for i, e in enumerate(qualifications.list_elements())}
-    _, ids = qualifications.reference_ids()
-    found = [m for m in map(qualifications.get_misconception, ids) if m is not None]
-    return sorted(found, key=lambda m: (order.get(m.element_id, len(order)), m.id))
-
-
-def _read_at(page: Page) -> datetime | None:
-    # content.services can say which pages a learner read but not when (reported), and the
-    # page view shows the date; this is the one place a view reads a row itself.
-    read = db.session.get(PageRead, (current_user.id, page.id))
-    return read.read_at if read is not None else None
-
-
 def _page_form(form_class: type[F], **kwargs: Any) -> F:
-    return form_class(qualifications.list_elements(), _misconceptions(), **kwargs)
+    return form_class(
+        qualifications.list_elements(), qualifications.list_misconceptions(), **kwargs
+    )
 
 
 def _form_data(fields: services.PageFields) -> dict[str, object]:
@@ -204,7 +188,7 @@ def show(slug: str) -> str:
         page=page,
         editor=_is_editor(),
         can_mark_read=can_mark_read,
-        read_at=_read_at(page) if can_mark_read else None,
+        read_at=services.read_at(current_user, page) if can_mark_read else None,
         search_form=SearchForm(formdata=None),
     )
 

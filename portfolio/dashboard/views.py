@@ -8,6 +8,7 @@ from flask_login import current_user
 from portfolio.assessment import services as assessment
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role
+from portfolio.content import services as content
 from portfolio.core.security import login_required
 from portfolio.evidence import services as evidence
 
@@ -22,6 +23,7 @@ def index() -> str:
         "dashboard/index.html",
         Role=Role,
         evidence=evidence.list_for_learner(user) if user.has_role(Role.LEARNER) else [],
+        progress=content.progress(user) if user.has_role(Role.LEARNER) else [],
         queue=assessment.queue(user) if user.has_role(Role.ASSESSOR) else [],
         learners=accounts.visible_learners(user),
     )

@@ -104,3 +104,13 @@ def reference_ids() -> tuple[dict[str, set[str]], set[str]]:
     for point in db.session.scalars(select(MarkingPoint).where(MarkingPoint.retired.is_(False))):
         points.setdefault(point.element_id, set()).add(point.id)
     return points, set(db.session.scalars(select(Misconception.id)))
+
+
+def list_misconceptions() -> Sequence[Misconception]:
+    """Every misconception, in the order of the elements they belong to."""
+    return db.session.scalars(
+        select(Misconception)
+        .join(Element, Misconception.element_id == Element.id)
+        .join(Unit, Element.unit_id == Unit.id)
+        .order_by(Unit.position, Element.position, Misconception.id)
+    ).all()
