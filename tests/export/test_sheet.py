@@ -178,3 +178,8 @@ def test_an_element_with_no_published_pages_still_prints(
     reader = _sheet(learner)
     assert len(reader.pages) == 2
     assert "No revision pages have been published" in reader.pages[1].extract_text()
+
+
+def test_the_element_page_links_to_its_sheet(learner: FlaskClient) -> None:
+    html = learner.get("/qualifications/elements/pts-a").get_data(as_text=True)
+    assert f'href="{SHEET}"' in html
