@@ -86,12 +86,8 @@ def record(evidence_id: int) -> str:
 @login_required
 def learner(learner_id: int) -> str:
     """A learner's tracking grid and evidence, for anyone entitled to their portfolio."""
-    person = accounts.get_user(learner_id)
-    if (
-        person is None
-        or not person.has_role(Role.LEARNER)
-        or not accounts.may_view_learner(current_user, person)
-    ):
+    person = accounts.visible_learner(current_user, learner_id)
+    if person is None:
         abort(404)
     return render_template(
         "assessment/learner.html",

@@ -120,6 +120,15 @@ def may_view_learner(viewer: User, learner: User) -> bool:
     return viewer.has_role(Role.ASSESSOR) and learner.assessor_id == viewer.id
 
 
+def visible_learner(viewer: User, learner_id: int) -> User | None:
+    """The learner with this id if `viewer` may open their portfolio; None hides whether they
+    exist at all."""
+    learner = get_user(learner_id)
+    if learner is None or not learner.has_role(Role.LEARNER):
+        return None
+    return learner if may_view_learner(viewer, learner) else None
+
+
 def caseload(assessor: User) -> Sequence[User]:
     return db.session.scalars(
         select(User).where(User.assessor_id == assessor.id).order_by(User.name)

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort
 from flask_login import current_user
 
 from portfolio.auth import services as accounts
-from portfolio.auth.models import Role
 from portfolio.core.security import login_required
 from portfolio.export import services
 
@@ -23,12 +22,8 @@ def _slug(text: str) -> str:
 @bp.get("/learners/<int:learner_id>/portfolio.pdf")
 @login_required
 def portfolio(learner_id: int) -> Response:
-    learner = accounts.get_user(learner_id)
-    if (
-        learner is None
-        or not learner.has_role(Role.LEARNER)
-        or not accounts.may_view_learner(current_user, learner)
-    ):
+    learner = accounts.visible_learner(current_user, learner_id)
+    if learner is None:
         abort(404)
     pdf = services.export_portfolio(learner)
     filename = _slug(learner.name) or "learner"
