@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from portfolio.auth.models import User
 from portfolio.content import search
 from portfolio.content.diff import Diff, diff_text
-from portfolio.content.models import Page, PageRead, PageRevision, PageStatus
+from portfolio.content.models import (
+    Page,
+    PageRead,
+    PageRevision,
+    PageStatus,
+    page_misconception,
+)
 from portfolio.content.spec import PageSpec
 from portfolio.core.concurrency import StaleVersion, check_version, commit_versioned
 from portfolio.core.markdown import markdown_to_text
@@ -297,6 +303,19 @@ def pages_for_element(element_id: str) -> Sequence[Page]:
     return db.session.scalars(
         select(Page)
         .where(Page.element_id == element_id, Page.status == PageStatus.PUBLISHED)
+        .order_by(Page.title)
+    ).all()
+
+
+def pages_for_misconception(misconception_id: str) -> Sequence[Page]:
+    """Published pages that say they correct this misconception."""
+    return db.session.scalars(
+        select(Page)
+        .join(page_misconception)
+        .where(
+            page_misconception.c.misconception_id == misconception_id,
+            Page.status == PageStatus.PUBLISHED,
+        )
         .order_by(Page.title)
     ).all()
 

@@ -84,3 +84,26 @@ class Answer(Base):
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
     option: Mapped[Option] = relationship()
+
+
+class HeldMisconception(Base):
+    """A misconception a learner has shown in a quiz and not yet cleared.
+
+    Shown by a wrong answer that names it; cleared by a right answer, on a later day, to a
+    question that tests it (the same day could be short-term memory of the feedback)."""
+
+    __tablename__ = "held_misconception"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    misconception_id: Mapped[str] = mapped_column(ForeignKey("misconception.id"), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    times_seen: Mapped[int] = mapped_column(default=1)
+    # The wrong option chosen last time: its explanation is what the learner reads again.
+    last_option_id: Mapped[str] = mapped_column(ForeignKey("option.id"))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    misconception: Mapped[Misconception] = relationship()
+    last_option: Mapped[Option] = relationship()

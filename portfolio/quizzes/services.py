@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,7 @@ from portfolio.auth.models import User
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
-from portfolio.quizzes.models import Answer, Attempt, Option, Question, Quiz
+from portfolio.quizzes.models import Answer, Attempt, HeldMisconception, Option, Question, Quiz
 from portfolio.quizzes.spec import QuizSpec
 
 _shuffle = secrets.SystemRandom().shuffle
@@ -114,6 +115,7 @@ def submit_attempt(attempt: Attempt, chosen: Mapping[str, str]) -> Attempt:
     attempt.answers = answers
     attempt.score = sum(a.is_correct for a in answers)
     attempt.submitted_at = utcnow()
+    _update_held_misconceptions(attempt.user_id, answers, questions, attempt.submitted_at)
     try:
         db.session.commit()
     except IntegrityError:
@@ -123,6 +125,57 @@ def submit_attempt(attempt: Attempt, chosen: Mapping[str, str]) -> Attempt:
             "This attempt was already submitted; its answers cannot change."
         ) from None
     return attempt
+
+
+def _update_held_misconceptions(
+    user_id: int, answers: Sequence[Answer], questions: Mapping[str, Question], now: datetime
+) -> None:
+    """A wrong answer (re)opens the misconception its option names; a right answer on a later
+    day than it was last shown clears every misconception that question tests."""
+    held = {
+        h.misconception_id: h
+        for h in db.session.scalars(
+            select(HeldMisconception).where(HeldMisconception.user_id == user_id)
+        )
+    }
+    for answer in answers:
+        question = questions[answer.question_id]
+        chosen = next(o for o in question.options if o.id == answer.option_id)
+        if not answer.is_correct and chosen.misconception_id:
+            row = held.get(chosen.misconception_id)
+            if row is None:
+                row = HeldMisconception(
+                    user_id=user_id,
+                    misconception_id=chosen.misconception_id,
+                    first_seen_at=now,
+                    times_seen=0,
+                )
+                db.session.add(row)
+                held[row.misconception_id] = row
+            row.last_seen_at, row.last_option_id, row.cleared_at = now, chosen.id, None
+            row.times_seen += 1
+        elif answer.is_correct:
+            for option in question.options:
+                row = held.get(option.misconception_id or "")
+                if row and row.cleared_at is None and row.last_seen_at.date() < now.date():
+                    row.cleared_at = now
+
+
+def held_misconceptions(user: User) -> Sequence[HeldMisconception]:
+    """Misconceptions this learner still holds, most recently shown first."""
+    return db.session.scalars(
+        select(HeldMisconception)
+        .where(HeldMisconception.user_id == user.id, HeldMisconception.cleared_at.is_(None))
+        .order_by(HeldMisconception.last_seen_at.desc())
+    ).all()
+
+
+def cleared_misconceptions(user: User) -> Sequence[HeldMisconception]:
+    return db.session.scalars(
+        select(HeldMisconception)
+        .where(HeldMisconception.user_id == user.id, HeldMisconception.cleared_at.is_not(None))
+        .order_by(HeldMisconception.cleared_at.desc())
+    ).all()
 
 
 def list_attempts(user: User) -> Sequence[Attempt]:

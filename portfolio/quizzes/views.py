@@ -33,6 +33,24 @@ def index() -> str:
     )
 
 
+@bp.get("/misconceptions")
+@roles_required(Role.LEARNER)
+def misconceptions() -> str:
+    """The learner's own list: what each misconception is, why it is wrong, where to revise."""
+    held = services.held_misconceptions(current_user)
+    pages = {
+        h.misconception_id: content.pages_for_misconception(h.misconception_id)
+        or content.pages_for_element(h.misconception.element_id)
+        for h in held
+    }
+    return render_template(
+        "quizzes/misconceptions.html",
+        held=held,
+        pages=pages,
+        cleared=services.cleared_misconceptions(current_user),
+    )
+
+
 @bp.post("/<quiz_id>/attempts")
 @roles_required(Role.LEARNER)
 def start(quiz_id: str) -> Response:
