@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from portfolio.auth.models import Role
 from portfolio.content import services as content
 from portfolio.core.security import roles_required
+from portfolio.quizzes import analytics as stats
 from portfolio.quizzes import services
 from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Attempt
@@ -30,6 +31,20 @@ def index() -> str:
         "quizzes/index.html",
         quizzes=services.list_quizzes(),
         attempts=services.list_attempts(current_user),
+    )
+
+
+@bp.get("/analytics")
+@roles_required(Role.TUTOR, Role.ADMIN)
+def analytics() -> str:
+    """Per question facility and discrimination; per misconception who holds it now."""
+    quizzes = services.list_quizzes()
+    return render_template(
+        "quizzes/analytics.html",
+        questions={q.id: stats.question_stats(q) for q in quizzes},
+        quizzes=quizzes,
+        misconceptions=stats.misconception_stats(),
+        min_attempts=stats.MIN_ATTEMPTS,
     )
 
 
