@@ -57,6 +57,9 @@ ROUTES = [
     Route("content.diff", "GET", "/pages/pts-b-overview/diff", (Role.TUTOR, Role.ADMIN)),
     Route("quizzes.index", "GET", "/quizzes/", (Role.LEARNER,)),
     Route("quizzes.analytics", "GET", "/quizzes/analytics", (Role.TUTOR, Role.ADMIN)),
+    Route(
+        "quizzes.send", "POST", "/quizzes/misconceptions/pts-a.m1/send", (Role.TUTOR, Role.ADMIN)
+    ),
     Route("quizzes.misconceptions", "GET", "/quizzes/misconceptions", (Role.LEARNER,)),
     Route("quizzes.start", "POST", "/quizzes/pts-a-rights/attempts", (Role.LEARNER,)),
     Route("quizzes.take", "GET", "/quizzes/attempts/{attempt}", (Role.LEARNER,)),

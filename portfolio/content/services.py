@@ -299,6 +299,11 @@ def get_page(slug: str, include_unpublished: bool) -> Page | None:
     return page
 
 
+def get_published_page_by_id(page_id: int) -> Page | None:
+    page = db.session.get(Page, page_id)
+    return page if page is not None and page.status is PageStatus.PUBLISHED else None
+
+
 def pages_for_element(element_id: str) -> Sequence[Page]:
     return db.session.scalars(
         select(Page)

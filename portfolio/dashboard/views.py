@@ -11,6 +11,7 @@ from portfolio.auth.models import Role
 from portfolio.content import services as content
 from portfolio.core.security import login_required
 from portfolio.evidence import services as evidence
+from portfolio.quizzes import services as quizzes
 
 bp = Blueprint("dashboard", __name__)
 
@@ -24,6 +25,7 @@ def index() -> str:
         Role=Role,
         evidence=evidence.list_for_learner(user) if user.has_role(Role.LEARNER) else [],
         progress=content.progress(user) if user.has_role(Role.LEARNER) else [],
+        suggestions=quizzes.open_suggestions(user) if user.has_role(Role.LEARNER) else [],
         queue=assessment.queue(user) if user.has_role(Role.ASSESSOR) else [],
         learners=accounts.visible_learners(user),
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portfolio.content.models import Page
 from portfolio.db import Base, UTCDateTime, utcnow
 from portfolio.qualifications.models import Element, Misconception
 
@@ -107,3 +108,22 @@ class HeldMisconception(Base):
 
     misconception: Mapped[Misconception] = relationship()
     last_option: Mapped[Option] = relationship()
+
+
+class ReadingSuggestion(Base):
+    """A tutor sent a revision page to a learner who holds a misconception it corrects."""
+
+    __tablename__ = "reading_suggestion"
+    __table_args__ = (UniqueConstraint("user_id", "page_id", "misconception_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"))
+    misconception_id: Mapped[str] = mapped_column(ForeignKey("misconception.id"))
+    suggested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    suggested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    page: Mapped[Page] = relationship()
+    misconception: Mapped[Misconception] = relationship()

@@ -11,10 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portfolio.auth.models import User
+from portfolio.content import services as content
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
-from portfolio.quizzes.models import Answer, Attempt, HeldMisconception, Option, Question, Quiz
+from portfolio.quizzes.models import (
+    Answer,
+    Attempt,
+    HeldMisconception,
+    Option,
+    Question,
+    Quiz,
+    ReadingSuggestion,
+)
 from portfolio.quizzes.spec import QuizSpec
 
 _shuffle = secrets.SystemRandom().shuffle
@@ -176,6 +185,52 @@ def cleared_misconceptions(user: User) -> Sequence[HeldMisconception]:
         .where(HeldMisconception.user_id == user.id, HeldMisconception.cleared_at.is_not(None))
         .order_by(HeldMisconception.cleared_at.desc())
     ).all()
+
+
+def send_page_to_holders(tutor: User, misconception_id: str, page_id: int) -> int:
+    """Suggest a revision page to every learner who holds the misconception now. Sending
+    again refreshes the date, so it shows as new. Returns how many learners it went to."""
+    page = content.get_published_page_by_id(page_id)
+    if page is None:
+        raise ValueError("Choose a published revision page.")
+    holders = [
+        h.user_id
+        for h in db.session.scalars(
+            select(HeldMisconception).where(
+                HeldMisconception.misconception_id == misconception_id,
+                HeldMisconception.cleared_at.is_(None),
+            )
+        )
+    ]
+    now = utcnow()
+    for user_id in holders:
+        row = db.session.scalar(
+            select(ReadingSuggestion).where(
+                ReadingSuggestion.user_id == user_id,
+                ReadingSuggestion.page_id == page.id,
+                ReadingSuggestion.misconception_id == misconception_id,
+            )
+        )
+        if row is None:
+            row = ReadingSuggestion(
+                user_id=user_id, page_id=page.id, misconception_id=misconception_id
+            )
+            db.session.add(row)
+        row.suggested_by_id, row.suggested_at = tutor.id, now
+    db.session.commit()
+    return len(holders)
+
+
+def open_suggestions(user: User) -> list[ReadingSuggestion]:
+    """Pages suggested to this learner that they have not marked read since."""
+    rows = db.session.scalars(
+        select(ReadingSuggestion)
+        .where(ReadingSuggestion.user_id == user.id)
+        .order_by(ReadingSuggestion.suggested_at.desc())
+    )
+    return [
+        r for r in rows if (read := content.read_at(user, r.page)) is None or read < r.suggested_at
+    ]
 
 
 def list_attempts(user: User) -> Sequence[Attempt]:

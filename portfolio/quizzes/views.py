@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
 from portfolio.content import services as content
+from portfolio.content.models import Page
 from portfolio.core.security import roles_required
+from portfolio.qualifications import services as qualifications
+from portfolio.qualifications.models import Misconception
 from portfolio.quizzes import analytics as stats
 from portfolio.quizzes import services
 from portfolio.quizzes.forms import build_attempt_form
@@ -39,13 +44,42 @@ def index() -> str:
 def analytics() -> str:
     """Per question facility and discrimination; per misconception who holds it now."""
     quizzes = services.list_quizzes()
+    misconceptions = stats.misconception_stats()
     return render_template(
         "quizzes/analytics.html",
         questions={q.id: stats.question_stats(q) for q in quizzes},
         quizzes=quizzes,
-        misconceptions=stats.misconception_stats(),
+        misconceptions=misconceptions,
         min_attempts=stats.MIN_ATTEMPTS,
+        pages={
+            m.misconception.id: _pages_correcting(m.misconception)
+            for m in misconceptions
+            if m.holders_now
+        },
     )
+
+
+def _pages_correcting(misconception: Misconception) -> Sequence[Page]:
+    return content.pages_for_misconception(misconception.id) or content.pages_for_element(
+        misconception.element_id
+    )
+
+
+@bp.post("/misconceptions/<misconception_id>/send")
+@roles_required(Role.TUTOR, Role.ADMIN)
+def send(misconception_id: str) -> Response:
+    """One click: suggest a revision page to every learner who holds this misconception."""
+    misconception = qualifications.get_misconception(misconception_id)
+    if misconception is None:
+        abort(404)
+    try:
+        page_id = int(request.form.get("page_id", ""))
+        sent = services.send_page_to_holders(current_user, misconception.id, page_id)
+    except ValueError:
+        flash("Choose a published revision page to send.", "error")
+    else:
+        flash(f"Sent to {sent} learner{'s' if sent != 1 else ''}.", "success")
+    return redirect(url_for("quizzes.analytics"))
 
 
 @bp.get("/misconceptions")
@@ -53,11 +87,7 @@ def analytics() -> str:
 def misconceptions() -> str:
     """The learner's own list: what each misconception is, why it is wrong, where to revise."""
     held = services.held_misconceptions(current_user)
-    pages = {
-        h.misconception_id: content.pages_for_misconception(h.misconception_id)
-        or content.pages_for_element(h.misconception.element_id)
-        for h in held
-    }
+    pages = {h.misconception_id: _pages_correcting(h.misconception) for h in held}
     return render_template(
         "quizzes/misconceptions.html",
         held=held,

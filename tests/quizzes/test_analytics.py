@@ -81,3 +81,73 @@ def test_the_tutor_page(app: Flask, make: Factory) -> None:
     login(client, tutor.email)
     html = client.get("/quizzes/analytics").get_data(as_text=True)
     assert "Quiz analytics" in html and "Facility" in html and "Discrimination" in html
+
+
+def test_one_click_sends_a_page_to_every_holder_until_they_read_it(
+    app: Flask, make: Factory
+) -> None:
+    from portfolio.content import services as content
+    from portfolio.quizzes.models import ReadingSuggestion
+
+    tutor, holder, other = make.user(Role.TUTOR), make.learner(), make.learner()
+    with app.app_context():
+        person = db.session.get(User, holder.id)
+        assert person is not None
+        _take(person, 0)  # every answer wrong: holds misconceptions
+        held = services.held_misconceptions(person)[0]
+        target, page = held.misconception_id, content.pages_for_element("pts-a")[0]
+        page_id, slug = page.id, page.slug
+    client = app.test_client()
+    login(client, tutor.email)
+    analytics_html = client.get("/quizzes/analytics").get_data(as_text=True)
+    assert f"/quizzes/misconceptions/{target}/send" in analytics_html
+    response = client.post(
+        f"/quizzes/misconceptions/{target}/send",
+        data={"page_id": page_id, "csrf_token": _token(client)},
+    )
+    assert response.status_code == 302
+    assert "Sent to 1 learner." in client.get("/quizzes/analytics").get_data(as_text=True)
+    with app.app_context():
+        rows = db.session.scalars(select(ReadingSuggestion)).all()
+        assert [(r.user_id, r.page_id) for r in rows] == [(holder.id, page_id)]
+
+    learner = app.test_client()
+    login(learner, holder.email)
+    assert f'href="/pages/{slug}"' in learner.get("/").get_data(as_text=True)
+    learner.post(f"/pages/{slug}/read", data={"csrf_token": _token(learner)})
+    assert "Your tutor suggests reading" not in learner.get("/").get_data(as_text=True)
+    bystander = app.test_client()
+    login(bystander, other.email)
+    assert "Your tutor suggests reading" not in bystander.get("/").get_data(as_text=True)
+
+
+def test_sending_a_draft_or_unknown_page_is_refused(app: Flask, make: Factory) -> None:
+    tutor = make.user(Role.TUTOR)
+    client = app.test_client()
+    login(client, tutor.email)
+    with app.app_context():
+        from portfolio.content import services as content
+
+        draft = content.get_page("pts-a-overview", include_unpublished=True)
+        assert draft is not None and draft.status.value == "draft"
+        draft_id = str(draft.id)
+    for page_id in (draft_id, "999999", "not-a-number"):
+        client.post(
+            "/quizzes/misconceptions/pts-a.m1/send",
+            data={"page_id": page_id, "csrf_token": _token(client)},
+        )
+        assert "Choose a published revision page" in client.get("/quizzes/analytics").get_data(
+            as_text=True
+        )
+    assert (
+        client.post(
+            "/quizzes/misconceptions/nope/send", data={"page_id": "1", "csrf_token": _token(client)}
+        ).status_code
+        == 404
+    )
+
+
+def _token(client: object) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/")  # type: ignore[arg-type]
