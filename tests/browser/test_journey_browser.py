@@ -98,7 +98,7 @@ def test_the_whole_journey_in_a_browser(page: Page, live_server: LiveServer) -> 
     nav(page, "My evidence")
     expect(heading(page, "My evidence")).to_be_visible()
     a11y.check(page)
-    page.get_by_label("Title").fill("Kettle refund")
+    page.get_by_label("Title", exact=True).fill("Kettle refund")
     page.get_by_label("Kind of evidence").select_option(label="Reflective account")
     page.get_by_label("Element").select_option(
         label="Post-transaction service: returns, complaints, queries and compliance"

@@ -41,7 +41,7 @@ def _create_page(page: Page, a11y: A11y, slug: str, title: str, body: str) -> No
     expect(heading(page, "New revision page")).to_be_visible()
     a11y.check(page)
     page.get_by_label("Address (slug)").fill(slug)
-    page.get_by_label("Title").fill(title)
+    page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Element").select_option("pts-a")
     page.get_by_label("Page text (Markdown)").fill(body)
 

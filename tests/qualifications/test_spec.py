@@ -17,7 +17,8 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 def test_every_shipped_data_file_loads(shipped_data: DataSet) -> None:
     assert shipped_data.errors == []
     assert len(shipped_data.qualifications) == 1
-    assert {q.id for q in shipped_data.quizzes} == {"pts-a-rights", "pts-b-resolution"}
+    assert {"pts-a-rights", "pts-b-resolution"} <= {q.id for q in shipped_data.quizzes}
+    assert sum(len(q.questions) for q in shipped_data.quizzes) >= 40
     assert {"pts-a-overview", "pts-b-overview"} <= {p.slug for p in shipped_data.pages}
     assert {t.id for t in shipped_data.evidence_types} == {"reflective-account"}
 
