@@ -132,6 +132,12 @@ def result(attempt_id: int) -> str | Response:
     attempt = _own_attempt(attempt_id)
     if attempt.submitted_at is None:
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
-    pages = content.pages_for_element(attempt.quiz.element_id)
+    # Each wrong answer links the pages that correct its own misconception, else the
+    # element's pages.
+    pages = {
+        a.option.misconception_id: _pages_correcting(a.option.misconception)
+        for a in attempt.answers
+        if a.option.misconception is not None
+    }
     answers = {a.question_id: a for a in attempt.answers}
     return render_template("quizzes/result.html", attempt=attempt, answers=answers, pages=pages)

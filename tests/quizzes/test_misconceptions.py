@@ -125,3 +125,35 @@ def test_another_learner_sees_an_empty_list(app: Flask, make: Factory) -> None:
     assert "You have no misconceptions on your list" in client.get(
         "/quizzes/misconceptions"
     ).get_data(as_text=True)
+
+
+def test_a_wrong_answer_links_the_pages_that_correct_its_misconception(
+    app: Flask, make: Factory
+) -> None:
+    from portfolio.content import services as content
+
+    learner = make.learner()
+    with app.app_context():
+        person = db.session.get(User, learner.id)
+        quiz = quizzes.get_quiz(QUIZ)
+        assert person is not None and quiz is not None
+        chosen, _ = _answers(correct=True)
+        target = next(
+            o
+            for q in quiz.questions
+            for o in q.options
+            if o.misconception_id and content.pages_for_misconception(o.misconception_id)
+        )
+        chosen[target.question_id] = target.id
+        attempt = quizzes.start_attempt(person, quiz)
+        quizzes.submit_attempt(attempt, chosen)
+        attempt_id = attempt.id
+        correcting = {
+            p.slug for p in content.pages_for_misconception(target.misconception_id or "")
+        }
+        others = {p.slug for p in content.pages_for_element("pts-a")} - correcting
+    client = app.test_client()
+    login(client, learner.email)
+    html = client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert all(f'href="/pages/{slug}"' in html for slug in correcting)
+    assert not any(f'href="/pages/{slug}"' in html for slug in others)
