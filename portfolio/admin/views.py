@@ -37,7 +37,7 @@ def users() -> str | Response:
         "admin/users.html",
         form=form,
         users=accounts.list_users(),
-        assign_form=AssignForm(assessors),
+        assessor_options=[("", "No assessor")] + [(str(a.id), a.name) for a in assessors],
         Role=Role,
     )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portfolio.assessment.models import Decision, Outcome, PointDecision, PointStatus
 from portfolio.auth.models import User
@@ -48,8 +49,18 @@ def decision_for(submission: Submission) -> Decision | None:
 
 
 def decisions_for(evidence: Evidence) -> dict[int, Decision]:
-    ids = [s.id for s in evidence.submissions]
-    rows = db.session.scalars(select(Decision).where(Decision.submission_id.in_(ids)))
+    return decisions_for_items([evidence])
+
+
+def decisions_for_items(items: Sequence[Evidence]) -> dict[int, Decision]:
+    """Every decision on these items' submissions, by submission id, in one query (and one
+    more for their point decisions)."""
+    ids = [s.id for item in items for s in item.submissions]
+    rows = db.session.scalars(
+        select(Decision)
+        .where(Decision.submission_id.in_(ids))
+        .options(selectinload(Decision.points))
+    )
     return {d.submission_id: d for d in rows}
 
 
@@ -148,9 +159,7 @@ def tracking_grid(learner: User) -> list[ElementGrid]:
     that submission awaits a decision, whether it claims the point.
     """
     items = [e for e in evidence_services.list_for_learner(learner) if e.submissions]
-    decisions: dict[int, Decision] = {}
-    for item in items:
-        decisions.update(decisions_for(item))
+    decisions = decisions_for_items(items)
     grids = []
     for element in qualifications.list_elements():
         element_items = tuple(e for e in items if e.element_id == element.id)
@@ -160,12 +169,8 @@ def tracking_grid(learner: User) -> list[ElementGrid]:
             for item in element_items:
                 latest = item.submissions[-1]
                 decision = decisions.get(latest.id)
-                mark = (
-                    next((p for p in decision.points if p.marking_point_id == point.id), None)
-                    if decision
-                    else None
-                )
-                status = mark.status if mark else None
+                marks = {p.marking_point_id: p.status for p in decision.points} if decision else {}
+                status = marks.get(point.id)
                 claimed = any(c.id == point.id for c in latest.claims)
                 cells.append(GridCell(status=status, claimed=claimed))
             rows.append(GridRow(point=point, cells=tuple(cells)))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portfolio.auth.models import User
@@ -78,6 +79,9 @@ def list_for_learner(learner: User) -> Sequence[Evidence]:
         select(Evidence)
         .where(Evidence.learner_id == learner.id)
         .order_by(Evidence.element_id, Evidence.created_at)
+        # Grids and PDFs read every item's submissions and claims: load them in two queries,
+        # not two per item.
+        .options(selectinload(Evidence.submissions).selectinload(Submission.claims))
     ).all()
 
 

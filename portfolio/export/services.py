@@ -8,15 +8,22 @@ from collections.abc import Sequence
 from flask import current_app, render_template
 
 from portfolio.assessment import services as assessment
+from portfolio.assessment.models import Decision
 from portfolio.auth.models import User
 from portfolio.content import services as content
 from portfolio.content.models import Page
 from portfolio.core.pdf import render_pdf
 from portfolio.db import utcnow
 from portfolio.evidence import services as evidence_services
+from portfolio.evidence.models import Evidence
 from portfolio.media import services as media
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element
+
+
+def _decisions_by_item(items: list[Evidence]) -> dict[int, dict[int, Decision]]:
+    found = assessment.decisions_for_items(items)
+    return {e.id: {s.id: found[s.id] for s in e.submissions if s.id in found} for e in items}
 
 
 def portfolio_html(learner: User) -> str:
@@ -29,7 +36,7 @@ def portfolio_html(learner: User) -> str:
         qualifications=qualifications.list_qualifications(),
         items=items,
         specs={e.id: evidence_services.spec_for(e) for e in items},
-        decisions={e.id: assessment.decisions_for(e) for e in items},
+        decisions=_decisions_by_item(items),
         grids=grids,
         centre=current_app.config["CENTRE_NAME"],
         exported_at=utcnow(),

@@ -52,7 +52,7 @@ def analytics() -> str:
         misconceptions=misconceptions,
         min_attempts=stats.MIN_ATTEMPTS,
         pages={
-            m.misconception.id: _pages_correcting(m.misconception)
+            m.misconception.id: [(p.id, p.title) for p in _pages_correcting(m.misconception)]
             for m in misconceptions
             if m.holders_now
         },
