@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,11 +14,14 @@ import yaml
 class DataError(Exception):
     """A data file is wrong; the message names the file and line."""
 
-    def __init__(self, path: str, line: int, message: str) -> None:
+    def __init__(self, path: str, line: int, message: str, field: str = "") -> None:
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
         self.message = message
+        # Where in the data the fault is ("options[1].text"), so a browser form built from
+        # the same data can show the message next to the field it concerns.
+        self.field = field
 
 
 class _LineDict(dict[str, Any]):
@@ -67,6 +70,7 @@ class Record:
 
     path: str
     data: _LineDict
+    where: str = ""
 
     @property
     def line(self) -> int:
@@ -76,7 +80,8 @@ class Record:
         return self.data.key_lines.get(key, self.data.line)
 
     def error(self, message: str, key: str | None = None) -> DataError:
-        return DataError(self.path, self.line_of(key) if key else self.line, message)
+        line = self.line_of(key) if key else self.line
+        return DataError(self.path, line, message, self.where + (key or "").rstrip("."))
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -84,7 +89,7 @@ class Record:
     def text(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if value is None:
-            raise self.error(f"'{key}' is required")
+            raise self.error(f"'{key}' is required", key)
         if not isinstance(value, str) or not value.strip():
             raise self.error(f"'{key}' must be non-empty text", key)
         return value.strip()
@@ -92,7 +97,7 @@ class Record:
     def integer(self, key: str, default: int | None = None) -> int:
         value = self.data.get(key, default)
         if value is None:
-            raise self.error(f"'{key}' is required")
+            raise self.error(f"'{key}' is required", key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise self.error(f"'{key}' must be a whole number of 1 or more", key)
         return value
@@ -115,7 +120,7 @@ class Record:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise self.error(f"'{key}' is required")
+                raise self.error(f"'{key}' is required", key)
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise self.error(f"'{key}' must be a list of text", key)
@@ -125,14 +130,15 @@ class Record:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise self.error(f"'{key}' is required")
+                raise self.error(f"'{key}' is required", key)
             return
         if not isinstance(value, _LineList) or (required and not value):
             raise self.error(f"'{key}' must be a non-empty list", key)
-        for item, line in zip(value, value.item_lines, strict=True):
+        for index, (item, line) in enumerate(zip(value, value.item_lines, strict=True)):
+            where = f"{self.where}{key}[{index}]"
             if not isinstance(item, _LineDict):
-                raise DataError(self.path, line, f"each item of '{key}' must be a mapping")
-            yield Record(self.path, item)
+                raise DataError(self.path, line, f"each item of '{key}' must be a mapping", where)
+            yield Record(self.path, item, f"{where}.")
 
     def allow_keys(self, *keys: str) -> None:
         for key in self.data:
@@ -170,6 +176,24 @@ def _shift(value: Any, offset: int) -> None:
         value.item_lines = [v + offset for v in value.item_lines]
         for child in value:
             _shift(child, offset)
+
+
+def record_from_data(data: Mapping[str, Any], path: str) -> Record:
+    """A Record over plain data (a browser form's), validated by the same rules as a file.
+    Errors carry line 0 and the field they concern."""
+    return Record(path, _with_lines(data))
+
+
+def _with_lines(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        result = _LineDict((k, _with_lines(v)) for k, v in value.items())
+        result.line, result.key_lines = 0, {}
+        return result
+    if isinstance(value, list | tuple):
+        items = _LineList(_with_lines(v) for v in value)
+        items.line, items.item_lines = 0, [0] * len(items)
+        return items
+    return value
 
 
 def load_yaml(path: Path) -> Record:

@@ -1,15 +1,28 @@
-"""Quizzes loaded from content/, and every attempt and answer learners make."""
+"""Quizzes and their questions with every revision, and every attempt and answer learners make."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portfolio.auth.models import User
 from portfolio.content.models import Page
-from portfolio.db import Base, UTCDateTime, utcnow
+from portfolio.db import Base, UTCDateTime, str_enum, utcnow
 from portfolio.qualifications.models import Element, Misconception
+from portfolio.quizzes.spec import QuestionKind, QuestionSpec, question_from_data
 
 ID = String(128)
 
@@ -27,50 +40,123 @@ class Quiz(Base):
     )
 
 
+class QuestionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class AttemptMode(enum.StrEnum):
+    PRACTICE = "practice"  # feedback after each question
+    TEST = "test"  # feedback and a score at the end
+    REVIEW = "review"  # misconceptions due again, across quizzes, feedback after each
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+question_misconception = Table(
+    "question_misconception",
+    Base.metadata,
+    Column("question_id", ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
+    Column("misconception_id", ForeignKey("misconception.id"), primary_key=True),
+)
+
+
 class Question(Base):
+    """A question's current state. What it asks lives in `definition` (the file format, as
+    validated by spec.question_from_data); every saved state is a QuestionRevision."""
+
     __tablename__ = "question"
 
     # "<quiz id>.<question id>": stable across reloads, so stored answers keep meaning.
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     quiz_id: Mapped[str] = mapped_column(ForeignKey("quiz.id"), index=True)
     position: Mapped[int]
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind))
     stem: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[QuestionStatus] = mapped_column(
+        str_enum(QuestionStatus), default=QuestionStatus.DRAFT
+    )
+    # The revision learners are given while the question is published.
+    revision: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Two tutors editing one question: the second save carries a stale version and is refused.
+    version: Mapped[int] = mapped_column(default=1)
+
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
-    options: Mapped[list[Option]] = relationship(
-        back_populates="question", order_by="Option.position", cascade="all, delete-orphan"
+    # Kept in step with the definition, so "which questions test this" is a query.
+    misconceptions: Mapped[list[Misconception]] = relationship(
+        secondary=question_misconception, order_by="Misconception.id"
+    )
+    revisions: Mapped[list[QuestionRevision]] = relationship(
+        back_populates="question",
+        order_by="QuestionRevision.number",
+        cascade="all, delete-orphan",
     )
 
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-class Option(Base):
-    __tablename__ = "option"
+    @property
+    def spec(self) -> QuestionSpec:
+        return question_from_data(self.definition, self.id, stored=True)
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    question_id: Mapped[str] = mapped_column(ForeignKey("question.id"), index=True)
-    position: Mapped[int]
-    text: Mapped[str] = mapped_column(Text)
-    is_correct: Mapped[bool]
-    explanation: Mapped[str] = mapped_column(Text)
-    misconception_id: Mapped[str | None] = mapped_column(ForeignKey("misconception.id"))
-    question: Mapped[Question] = relationship(back_populates="options")
-    misconception: Mapped[Misconception | None] = relationship()
+
+class QuestionRevision(Base):
+    """One saved state of a question. Written on every save and never changed afterwards;
+    answers name the revision they were given, so they are marked against what was shown."""
+
+    __tablename__ = "question_revision"
+    __table_args__ = (UniqueConstraint("question_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[str] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[QuestionStatus] = mapped_column(str_enum(QuestionStatus))
+    # None when the revision came from a quiz file, not from a person.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def spec(self) -> QuestionSpec:
+        return question_from_data(self.definition, f"{self.question_id}@{self.number}", stored=True)
 
 
 class Attempt(Base):
     __tablename__ = "attempt"
+    __table_args__ = (
+        CheckConstraint("mode = 'review' OR quiz_id IS NOT NULL", name="quiz_unless_review"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    quiz_id: Mapped[str] = mapped_column(ForeignKey("quiz.id"))
-    quiz_version: Mapped[int]
-    # The shuffled option order this learner saw, so a resumed attempt looks the same.
-    option_order: Mapped[str] = mapped_column(Text)
+    # None for a review, which draws questions from every quiz.
+    quiz_id: Mapped[str | None] = mapped_column(ForeignKey("quiz.id"))
+    quiz_version: Mapped[int | None]
+    mode: Mapped[AttemptMode] = mapped_column(str_enum(AttemptMode), default=AttemptMode.TEST)
+    # What this learner was given, in order: [{"question", "revision", "order": [choice ids]}],
+    # so a resumed attempt looks the same and is marked against what was shown.
+    layout: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[int | None]
-    quiz: Mapped[Quiz] = relationship()
+    quiz: Mapped[Quiz | None] = relationship()
     answers: Mapped[list[Answer]] = relationship(
-        back_populates="attempt", cascade="all, delete-orphan"
+        back_populates="attempt", cascade="all, delete-orphan", order_by="Answer.id"
     )
+
+    @property
+    def title(self) -> str:
+        return self.quiz.title if self.quiz else "Review of your misconceptions"
 
 
 class Answer(Base):
@@ -80,11 +166,15 @@ class Answer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
     question_id: Mapped[str] = mapped_column(ForeignKey("question.id"))
-    option_id: Mapped[str] = mapped_column(ForeignKey("option.id"))
+    revision: Mapped[int]
+    # What the learner gave, in the question's own ids (see marking.py).
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The misconception ids this answer revealed.
+    revealed: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_correct: Mapped[bool]
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
-    option: Mapped[Option] = relationship()
 
 
 class HeldMisconception(Base):
@@ -102,12 +192,16 @@ class HeldMisconception(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     times_seen: Mapped[int] = mapped_column(default=1)
-    # The wrong option chosen last time: its explanation is what the learner reads again.
-    last_option_id: Mapped[str] = mapped_column(ForeignKey("option.id"))
+    # Why the answer that showed it last time was wrong: what the learner reads again.
+    last_explanation: Mapped[str] = mapped_column(Text, default="")
+    last_question_id: Mapped[str | None] = mapped_column(ForeignKey("question.id"))
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Spaced review (Leitner boxes): a misconception shown again is due the next day (box 1);
+    # once cleared it comes back after 3, 7 and 21 days, and then no more unless shown again.
+    box: Mapped[int] = mapped_column(default=1)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     misconception: Mapped[Misconception] = relationship()
-    last_option: Mapped[Option] = relationship()
 
 
 class ReadingSuggestion(Base):

@@ -1,11 +1,12 @@
-"""Loading quizzes, and starting, submitting and marking attempts."""
+"""Loading quizzes, and starting, answering and marking attempts in each mode."""
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,43 +16,78 @@ from portfolio.content import services as content
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
+from portfolio.qualifications.models import Misconception
+from portfolio.quizzes.marking import Marking, ResponseError, mark
 from portfolio.quizzes.models import (
     Answer,
     Attempt,
+    AttemptMode,
     HeldMisconception,
-    Option,
     Question,
+    QuestionRevision,
+    QuestionStatus,
     Quiz,
     ReadingSuggestion,
 )
-from portfolio.quizzes.spec import QuizSpec
+from portfolio.quizzes.spec import QuestionKind, QuestionSpec, QuizSpec
 
-_shuffle = secrets.SystemRandom().shuffle
+_random = secrets.SystemRandom()
+
+# Leitner boxes: days until a misconception comes up for review again. Box 1 is a held
+# misconception; boxes 2-4 confirm a cleared one; past the last box it is not asked again.
+REVIEW_DAYS = {1: 1, 2: 3, 3: 7, 4: 21}
+REVIEW_SIZE = 10
 
 
 class AttemptError(Exception):
     """An answer submission was refused; nothing was stored. The message says why."""
 
 
+ALREADY_SUBMITTED = "This attempt was already submitted; its answers cannot change."
+
+
+def sync_question(
+    question: Question, spec: QuestionSpec, status: QuestionStatus, author: User | None, note: str
+) -> None:
+    """Make `spec` the question's current state and record it as a new revision."""
+    number = len(question.revisions) + 1
+    question.kind, question.stem, question.definition = spec.kind, spec.stem, spec.to_data()
+    question.status, question.updated_at = status, utcnow()
+    if status is QuestionStatus.PUBLISHED:
+        question.revision = number
+    found = (db.session.get(Misconception, mid) for mid in sorted(spec.misconceptions()))
+    question.misconceptions = [m for m in found if m is not None]
+    question.revisions.append(
+        QuestionRevision(
+            number=number,
+            definition=question.definition,
+            status=status,
+            author_id=author.id if author else None,
+            note=note,
+        )
+    )
+
+
 def sync_quizzes(specs: Sequence[QuizSpec]) -> int:
-    """Upsert quizzes by id. Rows are never deleted: stored answers refer to them."""
+    """Upsert quizzes and their questions from the files. Rows are never deleted: stored
+    answers refer to them. A question a tutor has since edited in the browser keeps the
+    tutor's version; the file's is applied only over a file's own."""
     for spec in specs:
         qualifications.store_misconceptions(spec.element_id, spec.misconceptions)
         db.session.flush()
         quiz = db.session.get(Quiz, spec.id) or Quiz(id=spec.id)
         db.session.add(quiz)
         quiz.version, quiz.element_id, quiz.title = spec.version, spec.element_id, spec.title
-        for q_pos, q in enumerate(spec.questions):
+        for position, q in enumerate(spec.questions):
             qid = f"{spec.id}.{q.id}"
-            question = db.session.get(Question, qid) or Question(id=qid, quiz_id=spec.id)
-            db.session.add(question)
-            question.position, question.stem = q_pos, q.stem
-            for o_pos, o in enumerate(q.options):
-                oid = f"{qid}.{o.id}"
-                option = db.session.get(Option, oid) or Option(id=oid, question_id=qid)
-                db.session.add(option)
-                option.position, option.text, option.is_correct = o_pos, o.text, o.correct
-                option.explanation, option.misconception_id = o.explanation, o.misconception
+            question = db.session.get(Question, qid)
+            if question is None:
+                question = Question(id=qid, quiz_id=spec.id, position=position)
+                db.session.add(question)
+            question.position = position
+            latest = question.revisions[-1] if question.revisions else None
+            if latest is None or (latest.author_id is None and latest.definition != q.to_data()):
+                sync_question(question, q, QuestionStatus.PUBLISHED, None, f"From {spec.id}.yaml")
     db.session.commit()
     return len(specs)
 
@@ -64,22 +100,39 @@ def get_quiz(quiz_id: str) -> Quiz | None:
     return db.session.get(Quiz, quiz_id)
 
 
-def start_attempt(user: User, quiz: Quiz) -> Attempt:
-    """Resume the learner's open attempt at this quiz, or start one with shuffled options."""
+def published_questions(quiz: Quiz) -> list[Question]:
+    return [q for q in quiz.questions if q.status is QuestionStatus.PUBLISHED]
+
+
+def _layout_entry(question: Question) -> dict[str, Any]:
+    spec = question.spec
+    order = [c.id for c in spec.choices]
+    if spec.kind is not QuestionKind.TRUE_FALSE:
+        _random.shuffle(order)
+    return {"question": question.id, "revision": question.revision, "order": order}
+
+
+def start_attempt(user: User, quiz: Quiz, mode: AttemptMode = AttemptMode.TEST) -> Attempt:
+    """Resume the learner's open attempt at this quiz in this mode, or start one with the
+    published questions and their options shuffled."""
+    if mode is AttemptMode.REVIEW:
+        raise ValueError("a review is started with start_review")
     open_attempt = db.session.scalar(
         select(Attempt).where(
-            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None)
+            Attempt.user_id == user.id,
+            Attempt.quiz_id == quiz.id,
+            Attempt.mode == mode,
+            Attempt.submitted_at.is_(None),
         )
     )
     if open_attempt is not None:
         return open_attempt
-    order: dict[str, list[str]] = {}
-    for question in quiz.questions:
-        ids = [o.id for o in question.options]
-        _shuffle(ids)
-        order[question.id] = ids
     attempt = Attempt(
-        user_id=user.id, quiz_id=quiz.id, quiz_version=quiz.version, option_order=json.dumps(order)
+        user_id=user.id,
+        quiz_id=quiz.id,
+        quiz_version=quiz.version,
+        mode=mode,
+        layout=[_layout_entry(q) for q in published_questions(quiz)],
     )
     db.session.add(attempt)
     db.session.commit()
@@ -92,82 +145,239 @@ def get_attempt(user: User, attempt_id: int) -> Attempt | None:
     return attempt if attempt is not None and attempt.user_id == user.id else None
 
 
-def shuffled_options(attempt: Attempt) -> list[tuple[Question, list[Option]]]:
-    order: dict[str, list[str]] = json.loads(attempt.option_order)
-    result = []
-    for question in attempt.quiz.questions:
-        by_id = {o.id: o for o in question.options}
-        ids = [i for i in order.get(question.id, []) if i in by_id]
-        ids += [i for i in by_id if i not in ids]
-        result.append((question, [by_id[i] for i in ids]))
-    return result
+@dataclass(frozen=True)
+class ShownQuestion:
+    """One question of an attempt as the learner was given it."""
+
+    number: int
+    question: Question
+    spec: QuestionSpec
+    revision: int
+    order: list[str]  # choice ids in the shuffled order shown
+    answer: Answer | None
+
+    @property
+    def shown_choices(self) -> list[tuple[int, str]]:
+        """(position in the shuffled order, text): the form's values are positions, never
+        ids, so nothing in the page tells which answer is right."""
+        text = {c.id: c.text for c in self.spec.choices}
+        return [(n, text[i]) for n, i in enumerate(self.order) if i in text]
 
 
-def submit_attempt(attempt: Attempt, chosen: Mapping[str, str]) -> Attempt:
-    """Mark an attempt once. A second submit, or an answer naming a question or option that
-    is not in this quiz, is refused whole."""
+def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
+    answers = {a.question_id: a for a in attempt.answers}
+    ids = [entry["question"] for entry in attempt.layout]
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    revisions = {
+        (r.question_id, r.number): r
+        for r in db.session.scalars(
+            select(QuestionRevision).where(QuestionRevision.question_id.in_(ids))
+        )
+    }
+    shown = []
+    for number, entry in enumerate(attempt.layout, start=1):
+        revision = revisions[(entry["question"], entry["revision"])]
+        shown.append(
+            ShownQuestion(
+                number=number,
+                question=questions[entry["question"]],
+                spec=revision.spec,
+                revision=revision.number,
+                order=list(entry["order"]),
+                answer=answers.get(entry["question"]),
+            )
+        )
+    return shown
+
+
+def next_unanswered(attempt: Attempt) -> ShownQuestion | None:
+    return next((s for s in shown_questions(attempt) if s.answer is None), None)
+
+
+def submit_attempt(attempt: Attempt, responses: Mapping[str, Mapping[str, Any]]) -> Attempt:
+    """Mark a whole test at once. A second submit, or a response naming a question or
+    option that is not in this attempt, is refused whole."""
     if attempt.submitted_at is not None:
-        raise AttemptError("This attempt was already submitted; its answers cannot change.")
-    questions = {q.id: q for q in attempt.quiz.questions}
-    unknown = set(chosen) - set(questions)
-    if unknown:
+        raise AttemptError(ALREADY_SUBMITTED)
+    shown = {s.question.id: s for s in shown_questions(attempt)}
+    if set(responses) - set(shown):
         raise AttemptError("The answers named a question that is not in this quiz.")
-    missing = [q for q in questions.values() if not chosen.get(q.id)]
+    missing = [s for s in shown.values() if s.answer is None and not responses.get(s.question.id)]
     if missing:
         raise AttemptError(f"Answer every question: {len(missing)} not answered yet.")
-    answers = []
-    for qid, oid in chosen.items():
-        option = next((o for o in questions[qid].options if o.id == oid), None)
-        if option is None:
-            raise AttemptError("An answer named an option that does not belong to its question.")
-        answers.append(Answer(question_id=qid, option_id=oid, is_correct=option.is_correct))
-    attempt.answers = answers
-    attempt.score = sum(a.is_correct for a in answers)
-    attempt.submitted_at = utcnow()
-    _update_held_misconceptions(attempt.user_id, answers, questions, attempt.submitted_at)
+    now = utcnow()
+    for qid, response in responses.items():
+        answer, marking = _mark(shown[qid], response)
+        attempt.answers.append(answer)
+        _record_misconceptions(attempt.user_id, shown[qid], marking, now)
+    _finish(attempt, now)
+    _commit_once()
+    return attempt
+
+
+def answer_question(
+    attempt: Attempt, number: int, response: Mapping[str, Any]
+) -> tuple[Answer, Marking]:
+    """Mark one question of a practice or review attempt straight away. Only the next
+    unanswered question can be answered: a replayed or out-of-turn answer is refused."""
+    if attempt.submitted_at is not None:
+        raise AttemptError(ALREADY_SUBMITTED)
+    shown = next_unanswered(attempt)
+    if shown is None or shown.number != number:
+        raise AttemptError("That question was already answered; your first answer stands.")
+    now = utcnow()
+    answer, marking = _mark(shown, response)
+    attempt.answers.append(answer)
+    _record_misconceptions(attempt.user_id, shown, marking, now)
+    if len(attempt.answers) == len(attempt.layout):
+        _finish(attempt, now)
+    _commit_once()
+    return answer, marking
+
+
+def _mark(shown: ShownQuestion, response: Mapping[str, Any]) -> tuple[Answer, Marking]:
+    try:
+        marking = mark(shown.spec, response)
+    except ResponseError as exc:
+        raise AttemptError(f"Question {shown.number}: {exc}") from None
+    answer = Answer(
+        question_id=shown.question.id,
+        revision=shown.revision,
+        response=dict(response),
+        revealed=[r.misconception_id for r in marking.revealed],
+        is_correct=marking.correct,
+    )
+    return answer, marking
+
+
+def _finish(attempt: Attempt, now: datetime) -> None:
+    attempt.score = sum(a.is_correct for a in attempt.answers)
+    attempt.submitted_at = now
+
+
+def _commit_once() -> None:
     try:
         db.session.commit()
     except IntegrityError:
         # A double-click raced this request and won: its answers stand.
         db.session.rollback()
-        raise AttemptError(
-            "This attempt was already submitted; its answers cannot change."
-        ) from None
-    return attempt
+        raise AttemptError(ALREADY_SUBMITTED) from None
 
 
-def _update_held_misconceptions(
-    user_id: int, answers: Sequence[Answer], questions: Mapping[str, Question], now: datetime
+def _schedule(row: HeldMisconception, box: int, now: datetime) -> None:
+    row.box = box
+    days = REVIEW_DAYS.get(box)
+    row.due_at = now + timedelta(days=days) if days else None
+
+
+def _record_misconceptions(
+    user_id: int, shown: ShownQuestion, marking: Marking, now: datetime
 ) -> None:
-    """A wrong answer (re)opens the misconception its option names; a right answer on a later
-    day than it was last shown clears every misconception that question tests."""
+    """A revealed misconception is (re)opened and due for review the next day. A right answer
+    on a later day than a misconception was last shown clears it; a right answer to a cleared
+    one that has come due moves it to a longer interval."""
+    tested = shown.spec.misconceptions()
     held = {
         h.misconception_id: h
         for h in db.session.scalars(
-            select(HeldMisconception).where(HeldMisconception.user_id == user_id)
+            select(HeldMisconception).where(
+                HeldMisconception.user_id == user_id,
+                HeldMisconception.misconception_id.in_(tested),
+            )
         )
     }
-    for answer in answers:
-        question = questions[answer.question_id]
-        chosen = next(o for o in question.options if o.id == answer.option_id)
-        if not answer.is_correct and chosen.misconception_id:
-            row = held.get(chosen.misconception_id)
-            if row is None:
-                row = HeldMisconception(
-                    user_id=user_id,
-                    misconception_id=chosen.misconception_id,
-                    first_seen_at=now,
-                    times_seen=0,
+    for revealed in marking.revealed:
+        row = held.get(revealed.misconception_id)
+        if row is None:
+            row = HeldMisconception(
+                user_id=user_id,
+                misconception_id=revealed.misconception_id,
+                first_seen_at=now,
+                times_seen=0,
+            )
+            db.session.add(row)
+            held[row.misconception_id] = row
+        row.last_seen_at, row.last_explanation = now, revealed.explanation
+        row.last_question_id, row.cleared_at = shown.question.id, None
+        row.times_seen += 1
+        _schedule(row, 1, now)
+    if not marking.correct:
+        return
+    for misconception_id in tested:
+        row = held.get(misconception_id)
+        if row is None:
+            continue
+        if row.cleared_at is None and row.last_seen_at.date() < now.date():
+            row.cleared_at = now
+            _schedule(row, 2, now)
+        elif row.cleared_at is not None and row.due_at is not None and row.due_at <= now:
+            _schedule(row, row.box + 1, now)
+
+
+def due_reviews(user: User, now: datetime | None = None) -> Sequence[HeldMisconception]:
+    """Misconceptions, held or recently cleared, that are due to be asked again."""
+    return db.session.scalars(
+        select(HeldMisconception)
+        .where(HeldMisconception.user_id == user.id, HeldMisconception.due_at <= (now or utcnow()))
+        .order_by(HeldMisconception.due_at)
+    ).all()
+
+
+def next_review_at(user: User) -> datetime | None:
+    return db.session.scalar(
+        select(HeldMisconception.due_at)
+        .where(HeldMisconception.user_id == user.id, HeldMisconception.due_at.is_not(None))
+        .order_by(HeldMisconception.due_at)
+        .limit(1)
+    )
+
+
+def open_review(user: User) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == user.id,
+            Attempt.mode == AttemptMode.REVIEW,
+            Attempt.submitted_at.is_(None),
+        )
+    )
+
+
+def start_review(user: User, now: datetime | None = None) -> Attempt | None:
+    """Resume the open review, or start one: for each misconception due, a published
+    question that tests it, a different one from last time where the bank has one.
+    None when nothing is due."""
+    existing = open_review(user)
+    if existing is not None:
+        return existing
+    chosen: list[Question] = []
+    for row in due_reviews(user, now)[:REVIEW_SIZE]:
+        candidates = [
+            q
+            for q in db.session.scalars(
+                select(Question)
+                .where(
+                    Question.status == QuestionStatus.PUBLISHED,
+                    Question.misconceptions.any(Misconception.id == row.misconception_id),
                 )
-                db.session.add(row)
-                held[row.misconception_id] = row
-            row.last_seen_at, row.last_option_id, row.cleared_at = now, chosen.id, None
-            row.times_seen += 1
-        elif answer.is_correct:
-            for option in question.options:
-                row = held.get(option.misconception_id or "")
-                if row and row.cleared_at is None and row.last_seen_at.date() < now.date():
-                    row.cleared_at = now
+                .order_by(Question.id)
+            )
+            if q not in chosen
+        ]
+        fresh = [q for q in candidates if q.id != row.last_question_id] or candidates
+        if fresh:
+            chosen.append(_random.choice(fresh))
+    if not chosen:
+        return None
+    attempt = Attempt(
+        user_id=user.id,
+        quiz_id=None,
+        quiz_version=None,
+        mode=AttemptMode.REVIEW,
+        layout=[_layout_entry(q) for q in chosen],
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
 
 
 def held_misconceptions(user: User) -> Sequence[HeldMisconception]:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
-from portfolio.content import services as content
-from portfolio.content.models import Page
 from portfolio.core.security import roles_required
 from portfolio.qualifications import services as qualifications
-from portfolio.qualifications.models import Misconception
 from portfolio.quizzes import analytics as stats
 from portfolio.quizzes import services
+from portfolio.quizzes.feedback import feedback_for, pages_correcting
 from portfolio.quizzes.forms import build_attempt_form
-from portfolio.quizzes.models import Attempt
+from portfolio.quizzes.models import Attempt, AttemptMode
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 
@@ -29,39 +25,27 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-@bp.get("/")
-@roles_required(Role.LEARNER)
-def index() -> str:
-    return render_template(
-        "quizzes/index.html",
-        quizzes=services.list_quizzes(),
-        attempts=services.list_attempts(current_user),
-    )
-
-
 @bp.get("/analytics")
 @roles_required(Role.TUTOR, Role.ADMIN)
 def analytics() -> str:
-    """Per question facility and discrimination; per misconception who holds it now."""
+    """Per question facility and discrimination; per misconception who holds it now, overall
+    and by learner group."""
     quizzes = services.list_quizzes()
     misconceptions = stats.misconception_stats()
+    heatmap = stats.cohort_heatmap()
     return render_template(
         "quizzes/analytics.html",
         questions={q.id: stats.question_stats(q) for q in quizzes},
         quizzes=quizzes,
         misconceptions=misconceptions,
+        heatmap=heatmap,
+        chart=heatmap.chart(),
         min_attempts=stats.MIN_ATTEMPTS,
         pages={
-            m.misconception.id: [(p.id, p.title) for p in _pages_correcting(m.misconception)]
+            m.misconception.id: [(p.id, p.title) for p in pages_correcting(m.misconception)]
             for m in misconceptions
             if m.holders_now
         },
-    )
-
-
-def _pages_correcting(misconception: Misconception) -> Sequence[Page]:
-    return content.pages_for_misconception(misconception.id) or content.pages_for_element(
-        misconception.element_id
     )
 
 
@@ -82,17 +66,31 @@ def send(misconception_id: str) -> Response:
     return redirect(url_for("quizzes.analytics"))
 
 
+@bp.get("/")
+@roles_required(Role.LEARNER)
+def index() -> str:
+    return render_template(
+        "quizzes/index.html",
+        quizzes=services.list_quizzes(),
+        attempts=services.list_attempts(current_user),
+        due=len(services.due_reviews(current_user)),
+        next_review=services.next_review_at(current_user),
+        open_review=services.open_review(current_user),
+        modes=(AttemptMode.PRACTICE, AttemptMode.TEST),
+    )
+
+
 @bp.get("/misconceptions")
 @roles_required(Role.LEARNER)
 def misconceptions() -> str:
     """The learner's own list: what each misconception is, why it is wrong, where to revise."""
     held = services.held_misconceptions(current_user)
-    pages = {h.misconception_id: _pages_correcting(h.misconception) for h in held}
     return render_template(
         "quizzes/misconceptions.html",
         held=held,
-        pages=pages,
+        pages={h.misconception_id: pages_correcting(h.misconception) for h in held},
         cleared=services.cleared_misconceptions(current_user),
+        due=len(services.due_reviews(current_user)),
     )
 
 
@@ -102,7 +100,24 @@ def start(quiz_id: str) -> Response:
     quiz = services.get_quiz(quiz_id)
     if quiz is None:
         abort(404)
-    attempt = services.start_attempt(current_user, quiz)
+    try:
+        mode = AttemptMode(request.form.get("mode", AttemptMode.TEST.value))
+    except ValueError:
+        abort(400)
+    if mode is AttemptMode.REVIEW:
+        abort(400)
+    attempt = services.start_attempt(current_user, quiz, mode)
+    return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+
+
+@bp.post("/review")
+@roles_required(Role.LEARNER)
+def review() -> Response:
+    """Ask again, on a later day, the misconceptions this learner has shown."""
+    attempt = services.start_review(current_user)
+    if attempt is None:
+        flash("Nothing is due for review yet.", "success")
+        return redirect(url_for("quizzes.index"))
     return redirect(url_for("quizzes.take", attempt_id=attempt.id))
 
 
@@ -112,18 +127,76 @@ def take(attempt_id: int) -> str | Response:
     attempt = _own_attempt(attempt_id)
     if attempt.submitted_at is not None:
         if request.method == "POST":
-            flash("This attempt was already submitted; its answers cannot change.", "error")
+            flash(services.ALREADY_SUBMITTED, "error")
         return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    form = build_attempt_form(services.shuffled_options(attempt))
+    if attempt.mode is AttemptMode.TEST:
+        return _take_test(attempt)
+    return _take_one(attempt)
+
+
+def _take_test(attempt: Attempt) -> str | Response:
+    """A test: every question on one page, feedback and a score at the end."""
+    shown = services.shown_questions(attempt)
+    form = build_attempt_form(shown)
     error = None
     if form.validate_on_submit():
         try:
-            services.submit_attempt(attempt, form.chosen())
+            services.submit_attempt(attempt, form.responses())
         except services.AttemptError as exc:
             error = str(exc)
         else:
             return redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    return render_template("quizzes/take.html", attempt=attempt, form=form, error=error)
+    elif form.question_errors:
+        count = len(form.question_errors)
+        error = f"{count} of your answers need{'s' if count == 1 else ''} attention: see below."
+    return render_template(
+        "quizzes/take.html", attempt=attempt, form=form, shown=shown, error=error
+    )
+
+
+def _take_one(attempt: Attempt) -> str | Response:
+    """Practice and review: one question a page, with feedback straight after it."""
+    current = services.next_unanswered(attempt)
+    if current is None:  # every question answered but not finished: cannot happen
+        abort(409)
+    form = build_attempt_form([current])
+    error = None
+    if request.method == "POST":
+        number = request.form.get("number", type=int)
+        if number != current.number:
+            flash("That question was already answered; your first answer stands.", "error")
+            return redirect(url_for("quizzes.take", attempt_id=attempt.id))
+        if form.validate_on_submit():
+            try:
+                services.answer_question(attempt, number, form.response_for(current))
+            except services.AttemptError as exc:
+                error = str(exc)
+            else:
+                return redirect(url_for("quizzes.feedback", attempt_id=attempt.id, number=number))
+    return render_template(
+        "quizzes/take.html",
+        attempt=attempt,
+        form=form,
+        shown=[current],
+        error=error,
+        total=len(attempt.layout),
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>/answers/<int:number>")
+@roles_required(Role.LEARNER)
+def feedback(attempt_id: int, number: int) -> str:
+    """Feedback on one answered question of a practice or review attempt."""
+    attempt = _own_attempt(attempt_id)
+    shown = services.shown_questions(attempt)
+    if not 1 <= number <= len(shown) or shown[number - 1].answer is None:
+        abort(404)
+    return render_template(
+        "quizzes/feedback.html",
+        attempt=attempt,
+        item=feedback_for(shown[number - 1]),
+        total=len(shown),
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
@@ -132,12 +205,5 @@ def result(attempt_id: int) -> str | Response:
     attempt = _own_attempt(attempt_id)
     if attempt.submitted_at is None:
         return redirect(url_for("quizzes.take", attempt_id=attempt.id))
-    # Each wrong answer links the pages that correct its own misconception, else the
-    # element's pages.
-    pages = {
-        a.option.misconception_id: _pages_correcting(a.option.misconception)
-        for a in attempt.answers
-        if a.option.misconception is not None
-    }
-    answers = {a.question_id: a for a in attempt.answers}
-    return render_template("quizzes/result.html", attempt=attempt, answers=answers, pages=pages)
+    items = [feedback_for(s) for s in services.shown_questions(attempt)]
+    return render_template("quizzes/result.html", attempt=attempt, items=items)
