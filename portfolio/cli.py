@@ -78,12 +78,27 @@ DEMO_USERS = (
     ("learner2@example.org", "Leo Learner", (Role.LEARNER,), "learner2-demo-pass"),
 )
 
+# Learner groups, and the demo learner put in each (by email).
+DEMO_COHORTS = (
+    ("Level 2 — September 2026 day", "learner1@example.org"),
+    ("Level 2 — January 2027 evening", "learner2@example.org"),
+)
+
+
+def _demo_cohorts() -> None:
+    for name, email in DEMO_COHORTS:
+        cohort = accounts.find_cohort(name) or accounts.create_cohort(name)
+        learner = accounts.find_user_by_email(email)
+        # Only a learner in no group: a second run must not undo an admin's move.
+        if learner is not None and learner.cohort_id is None:
+            accounts.assign_cohort(learner, cohort)
+
 
 @main.command()
 @click.pass_context
 @with_appcontext
 def demo(ctx: click.Context) -> None:
-    """init, then create the demo users (once) and print their logins."""
+    """init, then create the demo users and learner groups (once) and print the logins."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Demo users are never created in production.")
     ctx.invoke(init)
@@ -96,6 +111,7 @@ def demo(ctx: click.Context) -> None:
             )
         if Role.ASSESSOR in roles:
             assessor = user
+    _demo_cohorts()
     click.echo("\nDemo logins (development only):")
     for email, _name, roles, password in DEMO_USERS:
         click.echo(f"  {', '.join(r.label for r in roles):26} {email:24} {password}")

@@ -12,7 +12,7 @@ from flask import Flask, has_app_context
 from PIL import Image
 
 from portfolio.auth import services as accounts
-from portfolio.auth.models import Role, User
+from portfolio.auth.models import Cohort, Role, User
 from portfolio.content import services as content
 from portfolio.evidence import services as evidence
 from portfolio.evidence.models import Evidence, Submission
@@ -96,6 +96,16 @@ class Factory:
 
     def learner(self, assessor: User | None = None, **kwargs: object) -> User:
         return self.user(Role.LEARNER, assessor=assessor, **kwargs)  # type: ignore[arg-type]
+
+    def cohort(self, name: str, *learners: User) -> Cohort:
+        """A learner group holding `learners`."""
+        with self._context():
+            group = accounts.create_cohort(name)
+            for learner in learners:
+                person = db.session.get(User, learner.id)
+                assert person is not None
+                accounts.assign_cohort(person, group)
+            return self._loaded(group)
 
     def evidence(
         self,

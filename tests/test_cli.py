@@ -13,10 +13,10 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
 from flask_migrate import upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from portfolio import create_app
-from portfolio.auth.models import User
+from portfolio.auth.models import Cohort, User
 from portfolio.cli import main
 from portfolio.config import ROOT
 from portfolio.db import include_in_migrations
@@ -100,6 +100,12 @@ def test_demo_builds_a_fresh_database_and_prints_the_logins(tmp_path: Path) -> N
         assert len(users) == 6
         learners = [u for u in users if u.has_role("learner")]
         assert all(u.assessor is not None and u.assessor.has_role("assessor") for u in learners)
+        groups = {u.email: u.cohort.name for u in learners if u.cohort is not None}
+        assert groups == {
+            "learner1@example.org": "Level 2 — September 2026 day",
+            "learner2@example.org": "Level 2 — January 2027 evening",
+        }
+        assert len(db.session.scalars(select(Cohort)).all()) == 2
         assert "alembic_version" in inspect(db.engine).get_table_names()
         db.session.remove()  # give its connection back, so dispose() can close it
         db.engine.dispose()
@@ -158,6 +164,35 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
                 assert "page_fts" in inspect(conn).get_table_names()
         db.engine.dispose()
     assert diff == [], diff
+
+
+def test_upgrading_a_database_that_holds_users_keeps_them(tmp_path: Path) -> None:
+    """0006 rebuilds user_account on SQLite; rows pointing at users (roles, an assessor) must
+    neither block that nor be deleted with the old table."""
+    _empty_database(tmp_path)
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            for n, assessor in ((1, None), (2, 1)):
+                conn.execute(
+                    text(
+                        "INSERT INTO user_account (id, email, name, password_hash, session_token,"
+                        " active, assessor_id, created_at) VALUES (:id, :email, 'N', 'x', :token,"
+                        " true, :assessor, '2026-01-01 00:00:00')"
+                    ),
+                    {"id": n, "email": f"u{n}@example.org", "token": f"t{n}", "assessor": assessor},
+                )
+            conn.execute(text("INSERT INTO user_role VALUES (1, 'assessor'), (2, 'learner')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            roles = conn.execute(text("SELECT user_id, role FROM user_role ORDER BY user_id"))
+            assert roles.all() == [(1, "assessor"), (2, "learner")]
+            users = conn.execute(text("SELECT id, assessor_id, cohort_id FROM user_account"))
+            assert sorted(users.all()) == [(1, None, None), (2, 1, None)]
+            if conn.dialect.name == "sqlite":
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize("env", ["production"])

@@ -1,4 +1,4 @@
-"""Forms the admin uses to create users and build caseloads."""
+"""Forms the admin uses to create users, build caseloads and group learners."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Email, Length
 
 from portfolio.auth.forms import PASSWORD_LENGTH
-from portfolio.auth.models import Role, User
-from portfolio.auth.services import MIN_PASSWORD_LENGTH
+from portfolio.auth.models import Cohort, Role, User
+from portfolio.auth.services import COHORT_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from portfolio.core.forms import CheckboxesField, choices
 
 
@@ -45,3 +45,24 @@ class AssignForm(FlaskForm):  # type: ignore[misc]
     def __init__(self, assessors: Sequence[User], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.assessor.choices = _assessor_choices(assessors)
+
+
+def cohort_options(cohorts: Sequence[Cohort]) -> list[tuple[str, str]]:
+    """(value, label) pairs for a learner's group; the empty value takes them out of any."""
+    return [("", "No group")] + [(str(c.id), c.name) for c in cohorts]
+
+
+class CohortForm(FlaskForm):  # type: ignore[misc]
+    name = StringField(
+        "Group name",
+        validators=[DataRequired(), Length(max=COHORT_NAME_LENGTH)],
+        description="For example the level and intake: Level 2 — September 2026 day.",
+    )
+
+
+class AssignCohortForm(FlaskForm):  # type: ignore[misc]
+    cohort = SelectField("Group", choices=[])
+
+    def __init__(self, cohorts: Sequence[Cohort], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.cohort.choices = choices(cohort_options(cohorts))

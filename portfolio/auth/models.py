@@ -1,4 +1,4 @@
-"""Users, their roles, and which assessor a learner is assigned to."""
+"""Users, their roles, which assessor a learner is assigned to, and learner groups."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class Cohort(CreatedMixin, Base):
+    """A learner group, such as one intake, so tutors can compare groups."""
+
+    __tablename__ = "cohort"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+
 class User(UserMixin, CreatedMixin, Base):  # type: ignore[misc]
     # "user" is reserved in PostgreSQL.
     __tablename__ = "user_account"
@@ -42,11 +51,16 @@ class User(UserMixin, CreatedMixin, Base):  # type: ignore[misc]
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Deleting a group leaves its learners ungrouped rather than blocking the delete.
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort.id", ondelete="SET NULL"), index=True
+    )
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )
     assessor: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[assessor_id])
+    cohort: Mapped[Cohort | None] = relationship()
 
     def get_id(self) -> str:
         return self.session_token

@@ -1,4 +1,5 @@
-"""Accounts: creating users, checking passwords, ending sessions, and who may see whose work."""
+"""Accounts: creating users, checking passwords, ending sessions, who may see whose work, and
+learner groups."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from collections.abc import Iterable, Sequence
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portfolio.auth.models import Role, User, UserRole, new_session_token
+from portfolio.auth.models import Cohort, Role, User, UserRole, new_session_token
 from portfolio.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
@@ -19,7 +21,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
 
 
 class AccountError(ValueError):
-    """A user could not be created or changed; the message says why."""
+    """A user or learner group could not be created or changed; the message says why."""
 
 
 def hash_password(password: str) -> str:
@@ -142,3 +144,65 @@ def visible_learners(viewer: User) -> Sequence[User]:
     if viewer.has_role(Role.ASSESSOR):
         return caseload(viewer)
     return []
+
+
+COHORT_NAME_LENGTH = 120
+
+
+def list_cohorts() -> Sequence[Cohort]:
+    return db.session.scalars(select(Cohort).order_by(Cohort.name)).all()
+
+
+def get_cohort(cohort_id: int) -> Cohort | None:
+    return db.session.get(Cohort, cohort_id)
+
+
+def find_cohort(name: str) -> Cohort | None:
+    """The group with this name, ignoring case and outer spaces: "level 2" and "Level 2 " would
+    look like one group in every list, so they are one name."""
+    return db.session.scalar(select(Cohort).where(func.lower(Cohort.name) == name.strip().lower()))
+
+
+def create_cohort(name: str) -> Cohort:
+    name = name.strip()
+    if not name:
+        raise AccountError("A group needs a name.")
+    if len(name) > COHORT_NAME_LENGTH:
+        raise AccountError(f"Use at most {COHORT_NAME_LENGTH} characters.")
+    if find_cohort(name) is not None:
+        raise AccountError(f"A group called {name} already exists.")
+    cohort = Cohort(name=name)
+    db.session.add(cohort)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two admins adding the same name at once: the unique constraint decides.
+        db.session.rollback()
+        raise AccountError(f"A group called {name} already exists.") from None
+    return cohort
+
+
+def assign_cohort(learner: User, cohort: Cohort | None) -> None:
+    """Put a learner in a group, or in none; a learner is in at most one group."""
+    if not learner.has_role(Role.LEARNER):
+        raise AccountError(f"{learner.name} is not a learner.")
+    learner.cohort = cohort
+    db.session.commit()
+
+
+def learner_cohorts() -> dict[int, int | None]:
+    """Every learner's id with their group's id (None: in no group), in one query."""
+    rows = db.session.execute(
+        select(User.id, User.cohort_id).join(UserRole).where(UserRole.role == Role.LEARNER)
+    )
+    return {user_id: cohort_id for user_id, cohort_id in rows}
+
+
+def cohort_sizes() -> dict[int, int]:
+    """How many people each group holds, by group id; empty groups are absent."""
+    rows = db.session.execute(
+        select(User.cohort_id, func.count())
+        .where(User.cohort_id.is_not(None))
+        .group_by(User.cohort_id)
+    )
+    return {cohort_id: count for cohort_id, count in rows if cohort_id is not None}

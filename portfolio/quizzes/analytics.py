@@ -1,15 +1,18 @@
 """Item analysis for tutors: how hard each question is, whether it separates stronger from
-weaker learners, and how many learners hold each misconception now and a week ago."""
+weaker learners, how many learners hold each misconception now and a week ago, and the same
+by learner group."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from portfolio.auth import services as accounts
+from portfolio.core import charts
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
@@ -86,6 +89,18 @@ def _holders_at(rows: Sequence[HeldMisconception], when: datetime) -> int:
     )
 
 
+def _learners_by_element() -> dict[str, set[int]]:
+    """Who has finished any quiz of each element: the denominator of every share here."""
+    learners: dict[str, set[int]] = defaultdict(set)
+    for user_id, element_id in db.session.execute(
+        select(Attempt.user_id, Quiz.element_id)
+        .join(Quiz, Attempt.quiz_id == Quiz.id)
+        .where(Attempt.submitted_at.is_not(None))
+    ):
+        learners[element_id].add(user_id)
+    return learners
+
+
 def misconception_stats(now: datetime | None = None) -> list[MisconceptionStats]:
     now = now or utcnow()
     week_ago = now - timedelta(days=7)
@@ -96,13 +111,7 @@ def misconception_stats(now: datetime | None = None) -> list[MisconceptionStats]
         )
     ):
         rows_by[row.misconception_id].append(row)
-    learners_by_element: dict[str, set[int]] = defaultdict(set)
-    for user_id, element_id in db.session.execute(
-        select(Attempt.user_id, Quiz.element_id)
-        .join(Quiz, Attempt.quiz_id == Quiz.id)
-        .where(Attempt.submitted_at.is_not(None))
-    ):
-        learners_by_element[element_id].add(user_id)
+    learners_by_element = _learners_by_element()
     stats = [
         MisconceptionStats(
             misconception=m,
@@ -113,3 +122,89 @@ def misconception_stats(now: datetime | None = None) -> list[MisconceptionStats]
         for m in db.session.scalars(select(Misconception).order_by(Misconception.id))
     ]
     return sorted(stats, key=lambda s: (-s.share_now, s.misconception.id))
+
+
+NO_GROUP = "No group"
+
+
+@dataclass(frozen=True)
+class GroupColumn:
+    cohort_id: int | None  # None: the learners in no group
+    name: str
+
+
+@dataclass(frozen=True)
+class GroupCell:
+    holders: int
+    learners: int  # in the group, who have finished a quiz of the misconception's element
+
+    @property
+    def share(self) -> float | None:
+        """None when nobody in the group has taken a quiz on the element: unknown, not 0%."""
+        return self.holders / self.learners if self.learners else None
+
+    @property
+    def summary(self) -> str:
+        if self.share is None:
+            return "—"
+        return f"{self.holders} of {self.learners} ({charts.percent(self.share)})"
+
+
+@dataclass(frozen=True)
+class HeatmapRow:
+    misconception: Misconception
+    cells: tuple[GroupCell, ...]  # in the order of CohortHeatmap.columns
+
+
+@dataclass(frozen=True)
+class CohortHeatmap:
+    columns: tuple[GroupColumn, ...]
+    rows: tuple[HeatmapRow, ...]
+
+    def chart(self) -> charts.Heatmap:
+        return charts.heatmap(
+            [r.misconception.text for r in self.rows],
+            [c.name for c in self.columns],
+            [[cell.share for cell in r.cells] for r in self.rows],
+            key="Share holding it now",
+            no_data="nobody in the group has finished a quiz on its element",
+        )
+
+
+def cohort_heatmap(now: datetime | None = None) -> CohortHeatmap:
+    """Misconceptions someone holds now, by learner group: in each group, holders now out of
+    the group's learners who have finished a quiz of the misconception's element. A row per
+    misconception held by anyone (one held by nobody is 0% or unknown everywhere, nothing to
+    compare); a column per group, and "No group" while some learner is in none."""
+    now = now or utcnow()
+    group_of = accounts.learner_cohorts()
+    held: dict[str, set[int]] = defaultdict(set)
+    # Only these columns of held_misconception: the rest belong to the quiz engine.
+    for user_id, misconception_id in db.session.execute(
+        select(HeldMisconception.user_id, HeldMisconception.misconception_id).where(
+            HeldMisconception.first_seen_at <= now,
+            or_(HeldMisconception.cleared_at.is_(None), HeldMisconception.cleared_at > now),
+        )
+    ):
+        held[misconception_id].add(user_id)
+    learners_by_element = _learners_by_element()
+    # Whoever has data but is not a learner now (a role taken away) counts as in no group.
+    everyone = set(group_of).union(*learners_by_element.values(), *held.values())
+    columns = [GroupColumn(c.id, c.name) for c in accounts.list_cohorts()]
+    if any(group_of.get(user_id) is None for user_id in everyone):
+        columns.append(GroupColumn(None, NO_GROUP))
+    misconceptions = db.session.scalars(
+        select(Misconception).where(Misconception.id.in_(sorted(held))).order_by(Misconception.id)
+    )
+    rows = []
+    for m in misconceptions:
+        # A holder has finished a quiz that tests the misconception; counting them keeps the
+        # share at most 1 even when that quiz belongs to another element.
+        learners = learners_by_element[m.element_id] | held[m.id]
+        holders_in = Counter(group_of.get(u) for u in held[m.id])
+        learners_in = Counter(group_of.get(u) for u in learners)
+        cells = tuple(
+            GroupCell(holders_in[col.cohort_id], learners_in[col.cohort_id]) for col in columns
+        )
+        rows.append(HeatmapRow(m, cells))
+    return CohortHeatmap(tuple(columns), tuple(rows))

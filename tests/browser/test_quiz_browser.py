@@ -43,8 +43,16 @@ def test_a_misconception_is_listed_analysed_and_sent_a_page(
     page.get_by_role("link", name="Quiz analytics").click()
     expect(heading(page, "Quiz analytics")).to_be_visible()
     a11y.check(page)
-    row = page.get_by_role("row", name=re.compile(re.escape(WRONG_Q1_MISCONCEPTION)))
+    held = page.get_by_role("region", name="Misconceptions learners hold now")
+    row = held.get_by_role("row", name=re.compile(re.escape(WRONG_Q1_MISCONCEPTION)))
     expect(row.get_by_role("cell", name="1 of 1")).to_be_visible()
+    # The learner is in no group: the heatmap and its table show them there.
+    groups = page.get_by_role("region", name="Misconceptions by learner group")
+    expect(
+        groups.get_by_role("img", name="Heatmap of misconceptions by learner group")
+    ).to_be_visible()
+    by_group = groups.get_by_role("row", name=re.compile(re.escape(WRONG_Q1_MISCONCEPTION)))
+    expect(by_group.get_by_role("cell", name="1 of 1 (100%)")).to_be_visible()
     row.get_by_role("button", name=re.compile("^Send to 1")).click()
     expect(page.get_by_text("Sent to 1 learner.")).to_be_visible()
     sign_out(page)
