@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from flask_migrate import upgrade
 
 from portfolio import create_app
 from portfolio.auth import services as accounts
-from portfolio.auth.models import Role
+from portfolio.auth.models import Role, User
 from portfolio.content import services as content
 from portfolio.data import DataSet, read_all, read_pages
 from portfolio.qualifications import services as qualifications
+from portfolio.quizzes import demo as quiz_demo
 from portfolio.quizzes import services as quizzes
 
 
@@ -85,6 +87,36 @@ DEMO_COHORTS = (
 )
 
 
+# Classmates with a quiz history, so the tutor's analytics have numbers on a first run.
+# They have random passwords: they are data to look at, not logins.
+DEMO_CLASSMATES = (
+    ("Amir Shah", 0),
+    ("Bea Clarke", 1),
+    ("Callum Reid", 0),
+    ("Dina Kowalska", 1),
+    ("Ellis Moore", 0),
+    ("Fern Adeyemi", 1),
+    ("Gus Patel", 0),
+    ("Hana Ito", 1),
+)
+
+
+def _demo_classmates(assessor: User | None) -> None:
+    emails = [f"{name.split()[0].lower()}@example.org" for name, _ in DEMO_CLASSMATES]
+    if accounts.find_user_by_email(emails[0]) is not None:
+        return
+    cohorts = [accounts.find_cohort(name) for name, _ in DEMO_COHORTS]
+    learners = []
+    for (name, group), email in zip(DEMO_CLASSMATES, emails, strict=True):
+        learner = accounts.create_user(
+            email, name, secrets.token_urlsafe(18), (Role.LEARNER,), assessor=assessor
+        )
+        accounts.assign_cohort(learner, cohorts[group])
+        learners.append(learner)
+    made = quiz_demo.seed_demo_attempts(learners, quizzes.list_quizzes())
+    click.echo(f"Demo classmates: {len(learners)} learners with {made} finished quiz attempts.")
+
+
 def _demo_cohorts() -> None:
     for name, email in DEMO_COHORTS:
         cohort = accounts.find_cohort(name) or accounts.create_cohort(name)
@@ -112,6 +144,7 @@ def demo(ctx: click.Context) -> None:
         if Role.ASSESSOR in roles:
             assessor = user
     _demo_cohorts()
+    _demo_classmates(assessor)
     click.echo("\nDemo logins (development only):")
     for email, _name, roles, password in DEMO_USERS:
         click.echo(f"  {', '.join(r.label for r in roles):26} {email:24} {password}")
