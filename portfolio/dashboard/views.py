@@ -26,6 +26,7 @@ def index() -> str:
         evidence=evidence.list_for_learner(user) if user.has_role(Role.LEARNER) else [],
         progress=content.progress(user) if user.has_role(Role.LEARNER) else [],
         suggestions=quizzes.open_suggestions(user) if user.has_role(Role.LEARNER) else [],
+        reviews_due=len(quizzes.due_reviews(user)) if user.has_role(Role.LEARNER) else 0,
         queue=assessment.queue(user) if user.has_role(Role.ASSESSOR) else [],
         learners=accounts.visible_learners(user),
     )
