@@ -47,6 +47,9 @@ class Evidence(CreatedMixin, Base):
     draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     draft_claims: Mapped[list[str]] = mapped_column(JSON, default=list)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Personal-data and real-work flags the learner dismissed, each with their reason:
+    # [{"check", "kind", "field", "text", "reason", "at"}]. Kept across saves of the draft.
+    dismissals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Two tabs on one draft: the save made from the older copy is refused.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -54,6 +57,9 @@ class Evidence(CreatedMixin, Base):
     element: Mapped[Element] = relationship()
     submissions: Mapped[list[Submission]] = relationship(
         back_populates="evidence", order_by="Submission.number", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="evidence", order_by="Attachment.id"
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -89,7 +95,44 @@ class Submission(Base):
     # SHA-256 of the canonical JSON of title, content and claims: what was declared own work.
     content_hash: Mapped[str] = mapped_column(String(64))
 
+    # What the personal-data and real-work checks found in exactly this content, and how
+    # each flag was settled (fixed, or dismissed with the learner's reason).
+    checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
     evidence: Mapped[Evidence] = relationship(back_populates="submissions")
     claims: Mapped[list[MarkingPoint]] = relationship(
         secondary=submission_claim, order_by="MarkingPoint.position"
     )
+    attachments: Mapped[list[Attachment]] = relationship(
+        secondary="submission_attachment", order_by="Attachment.id"
+    )
+
+
+class Attachment(Base):
+    """A supporting file: stored outside the web root under a generated name, its type
+    decided from its bytes. Once part of a submission it is never changed or removed."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    # Kept beside the evidence's learner so quota sums are one query.
+    learner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The learner's file name, checked (no path, no control characters), for downloads.
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    evidence: Mapped[Evidence] = relationship(back_populates="attachments")
+
+
+submission_attachment = Table(
+    "submission_attachment",
+    Base.metadata,
+    Column("submission_id", ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
+    Column("attachment_id", ForeignKey("attachment.id"), primary_key=True),
+)
