@@ -3,6 +3,7 @@ PORTFOLIO_TEST_DATABASE_URL is set), a client, users of every role, and sign-in 
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import URL, create_engine, make_url, text
 
 from portfolio import create_app
 from portfolio.config import ROOT, normalise_database_url
@@ -20,8 +21,30 @@ from portfolio.data import DataSet, read_all
 from portfolio.extensions import db
 from tests.factories import Factory
 
+
+def _drop_database(url: URL, name: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _private_database(url: str) -> str:
+    """A database of this run's own, made beside the one named and dropped at exit, so runs
+    side by side (several engineers, or pytest-xdist) never drop each other's schema."""
+    base = make_url(url)
+    name = f"{base.database}_run{os.getpid()}"
+    _drop_database(base, name)
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    atexit.register(_drop_database, base, name)
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 TEST_DATABASE_URL = (
-    normalise_database_url(os.environ["PORTFOLIO_TEST_DATABASE_URL"])
+    _private_database(normalise_database_url(os.environ["PORTFOLIO_TEST_DATABASE_URL"]))
     if os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
     else None
 )
