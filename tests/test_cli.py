@@ -21,6 +21,7 @@ from portfolio.cli import main
 from portfolio.config import ROOT
 from portfolio.db import include_in_migrations
 from portfolio.extensions import db
+from portfolio.quizzes.models import Attempt
 from tests.conftest import TEST_DATABASE_URL, _reset_schema, make_app
 
 
@@ -97,14 +98,17 @@ def test_demo_builds_a_fresh_database_and_prints_the_logins(tmp_path: Path) -> N
     app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=_env(tmp_path)["PORTFOLIO_DATABASE_URL"])
     with app.app_context():
         users = db.session.scalars(select(User)).all()
-        assert len(users) == 6
+        # The six printed logins and the eight demo classmates with a quiz history.
+        assert len(users) == 14
         learners = [u for u in users if u.has_role("learner")]
         assert all(u.assessor is not None and u.assessor.has_role("assessor") for u in learners)
         groups = {u.email: u.cohort.name for u in learners if u.cohort is not None}
-        assert groups == {
-            "learner1@example.org": "Level 2 — September 2026 day",
-            "learner2@example.org": "Level 2 — January 2027 evening",
-        }
+        assert groups["learner1@example.org"] == "Level 2 — September 2026 day"
+        assert groups["learner2@example.org"] == "Level 2 — January 2027 evening"
+        assert len(groups) == len(learners) == 10  # every classmate is in a group too
+        # The classmates' tests, made once: the second run added none.
+        finished = db.session.scalars(select(Attempt).where(Attempt.submitted_at.is_not(None)))
+        assert len(finished.all()) == 8 * 5
         assert len(db.session.scalars(select(Cohort)).all()) == 2
         assert "alembic_version" in inspect(db.engine).get_table_names()
         db.session.remove()  # give its connection back, so dispose() can close it

@@ -9,8 +9,11 @@ from flask import Flask
 from pypdf import PdfReader
 
 from portfolio.auth.models import Role
+from portfolio.quizzes.marking import mark
 from tests.conftest import csrf_token, login
 from tests.factories import ACCOUNT, Factory
+from tests.quizzes.support import form as quiz_form
+from tests.quizzes.support import shown, wrong
 
 
 def test_the_whole_journey(app: Flask, make: Factory) -> None:
@@ -46,25 +49,26 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
         "/quizzes/pts-a-rights/attempts", data={"csrf_token": csrf_token(learner_c, "/quizzes/")}
     )
     take_url = r.headers["Location"]
-    form = learner_c.get(take_url).get_data(as_text=True)
-    names = sorted(set(re.findall(r'name="(q\d+)"', form)))
-    answers = {}
-    for name in names:
-        options = re.findall(rf'name="{name}" type="radio" value="([^"]+)"', form)
-        answers[name] = options[0]
+    page = learner_c.get(take_url).get_data(as_text=True)
+    questions = shown(app, int(take_url.rsplit("/", 1)[1]))
+    assert all(f'name="q{s.number}' in page for s in questions)
+    first = questions[0]
+    (revealed,) = mark(first.spec, wrong(first.spec)).revealed
     with app.app_context():
-        from portfolio.extensions import db
-        from portfolio.quizzes.models import Option
+        from portfolio.qualifications import services as qualifications
 
-        wrong = next(
-            o
-            for o in db.session.scalars(db.select(Option))
-            if not o.is_correct and o.question_id == "pts-a-rights.q1"
-        )
-        answers["q1"] = wrong.id if f'value="{wrong.id}"' in form else answers["q1"]
-        misconception_text = wrong.misconception.text
-    r = learner_c.post(take_url, data={"csrf_token": csrf_token(learner_c, take_url), **answers})
+        found = qualifications.get_misconception(revealed.misconception_id)
+        assert found is not None
+        misconception_text = found.text
+    r = learner_c.post(
+        take_url,
+        data={
+            "csrf_token": csrf_token(learner_c, take_url),
+            **quiz_form(questions, wrong_numbers={1}),
+        },
+    )
     result = learner_c.get(r.headers["Location"]).get_data(as_text=True)
+    assert f"You scored <strong>{len(questions) - 1} out of {len(questions)}</strong>" in result
     assert "The misconception behind it" in result
     assert misconception_text.replace("'", "&#39;") in result
 

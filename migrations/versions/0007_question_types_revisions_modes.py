@@ -126,9 +126,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_question_revision")),
         sa.UniqueConstraint("question_id", "number", name=op.f("uq_question_revision_question_id")),
     )
-    op.create_index(
-        op.f("ix_question_revision_question_id"), "question_revision", ["question_id"]
-    )
+    op.create_index(op.f("ix_question_revision_question_id"), "question_revision", ["question_id"])
     op.create_table(
         "question_misconception",
         sa.Column("question_id", sa.String(length=128), nullable=False),
@@ -178,9 +176,7 @@ def upgrade():
         b.add_column(sa.Column("revealed", sa.JSON(), nullable=True))
         b.add_column(sa.Column("answered_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("held_misconception") as b:
-        b.add_column(
-            sa.Column("last_explanation", sa.Text(), nullable=False, server_default="")
-        )
+        b.add_column(sa.Column("last_explanation", sa.Text(), nullable=False, server_default=""))
         b.add_column(sa.Column("last_question_id", sa.String(length=128), nullable=True))
         b.add_column(sa.Column("box", sa.Integer(), nullable=False, server_default="1"))
         b.add_column(sa.Column("due_at", sa.DateTime(), nullable=True))
@@ -258,10 +254,10 @@ def _carry_over(conn):
             )
         )
         for mid in sorted({o.misconception_id for o in rows if o.misconception_id}):
-            conn.execute(question_misconception.insert().values(question_id=q.id, misconception_id=mid))
-    positions = {
-        q.id: (q.quiz_id, q.position) for q in conn.execute(sa.select(question)).all()
-    }
+            conn.execute(
+                question_misconception.insert().values(question_id=q.id, misconception_id=mid)
+            )
+    positions = {q.id: (q.quiz_id, q.position) for q in conn.execute(sa.select(question)).all()}
     for a in conn.execute(sa.select(attempt)).all():
         order = json.loads(a.option_order or "{}")
         qids = sorted(order, key=lambda qid: positions.get(qid, ("", 0))[1])
@@ -273,7 +269,9 @@ def _carry_over(conn):
         conn.execute(attempt.update().where(attempt.c.id == a.id).values(layout=layout))
         for ans in conn.execute(sa.select(answer).where(answer.c.attempt_id == a.id)).all():
             chosen = by_id[ans.option_id]
-            revealed = [chosen.misconception_id] if chosen.misconception_id and not ans.is_correct else []
+            revealed = (
+                [chosen.misconception_id] if chosen.misconception_id and not ans.is_correct else []
+            )
             conn.execute(
                 answer.update()
                 .where(answer.c.id == ans.id)

@@ -81,7 +81,7 @@ class Record:
 
     def error(self, message: str, key: str | None = None) -> DataError:
         line = self.line_of(key) if key else self.line
-        return DataError(self.path, line, message, self.where + (key or "").rstrip("."))
+        return DataError(self.path, line, message, (self.where + (key or "")).rstrip("."))
 
     def has(self, key: str) -> bool:
         return key in self.data

@@ -67,16 +67,26 @@ def question_stats(quiz: Quiz) -> list[QuestionStats]:
         marks = [answers[a.id][question_id] for a in group if question_id in answers[a.id]]
         return sum(marks) / len(marks) if marks else None
 
+    # Facility counts every answer to the question, whatever the mode (a review answer
+    # is as telling as a test's); discrimination needs a whole attempt's score, so it
+    # is drawn from finished attempts at this quiz only.
+    every: dict[str, list[bool]] = defaultdict(list)
+    for question_id, correct in db.session.execute(
+        select(Answer.question_id, Answer.is_correct).where(
+            Answer.question_id.in_([q.id for q in quiz.questions])
+        )
+    ):
+        every[question_id].append(correct)
     stats = []
     for question in quiz.questions:
-        overall = facility(ranked, question.id)
+        marks = every[question.id]
         high, low = facility(upper, question.id), facility(lower, question.id)
         enough = len(ranked) >= MIN_ATTEMPTS and high is not None and low is not None
         stats.append(
             QuestionStats(
                 question=question,
-                answered=sum(question.id in answers[a.id] for a in ranked),
-                facility=overall,
+                answered=len(marks),
+                facility=sum(marks) / len(marks) if marks else None,
                 discrimination=(high - low) if enough else None,  # type: ignore[operator]
             )
         )

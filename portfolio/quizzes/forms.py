@@ -34,9 +34,11 @@ class AttemptForm(FlaskForm):  # type: ignore[misc]
 
     def _choice_id(self, shown: ShownQuestion, value: object) -> str:
         try:
-            return shown.order[int(str(value))]
-        except (ValueError, IndexError):
+            position = int(str(value))
+        except ValueError:
             return _UNKNOWN
+        # A negative position would index from the end and pass for a real choice.
+        return shown.order[position] if 0 <= position < len(shown.order) else _UNKNOWN
 
     def response_for(self, shown: ShownQuestion) -> dict[str, Any]:
         kind, name = shown.spec.kind, f"q{shown.number}"
@@ -52,9 +54,10 @@ class AttemptForm(FlaskForm):  # type: ignore[misc]
             positions = [f.data for f in fields]
             if any(not p for p in positions):
                 return {"order": []}
-            ranked = sorted(range(len(fields)), key=lambda n: int(positions[n]))
-            if sorted(int(p) for p in positions) != list(range(1, len(fields) + 1)):
+            # Checked before ranking: a tampered position that is not a number is refused.
+            if sorted(positions) != sorted(str(p) for p in range(1, len(fields) + 1)):
                 return {"order": []}
+            ranked = sorted(range(len(fields)), key=lambda n: int(positions[n]))
             return {"order": [shown.order[n] for n in ranked]}
         items = {shown.order[n]: f.data for n, f in enumerate(fields) if f.data}
         return {"items": items}

@@ -17,7 +17,7 @@ from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Misconception
-from portfolio.quizzes.marking import Marking, ResponseError, mark
+from portfolio.quizzes.marking import Marking, ResponseError, check_response, mark
 from portfolio.quizzes.models import (
     Answer,
     Attempt,
@@ -205,11 +205,13 @@ def submit_attempt(attempt: Attempt, responses: Mapping[str, Mapping[str, Any]])
     missing = [s for s in shown.values() if s.answer is None and not responses.get(s.question.id)]
     if missing:
         raise AttemptError(f"Answer every question: {len(missing)} not answered yet.")
+    # Mark every response before changing anything: one refused response must leave nothing
+    # behind (recording misconceptions queries, which would flush the answers before it).
+    marked = [(shown[qid], *_mark(shown[qid], response)) for qid, response in responses.items()]
     now = utcnow()
-    for qid, response in responses.items():
-        answer, marking = _mark(shown[qid], response)
+    for s, answer, marking in marked:
         attempt.answers.append(answer)
-        _record_misconceptions(attempt.user_id, shown[qid], marking, now)
+        _record_misconceptions(attempt.user_id, s, marking, now)
     _finish(attempt, now)
     _commit_once()
     return attempt
@@ -237,6 +239,8 @@ def answer_question(
 
 def _mark(shown: ShownQuestion, response: Mapping[str, Any]) -> tuple[Answer, Marking]:
     try:
+        # Stored in canonical form: only the question's own ids, in a fixed shape.
+        response = check_response(shown.spec, response)
         marking = mark(shown.spec, response)
     except ResponseError as exc:
         raise AttemptError(f"Question {shown.number}: {exc}") from None

@@ -173,6 +173,8 @@ def _take_one(attempt: Attempt) -> str | Response:
                 error = str(exc)
             else:
                 return redirect(url_for("quizzes.feedback", attempt_id=attempt.id, number=number))
+        elif form.question_errors:
+            error = "Your answer needs attention: see below."
     return render_template(
         "quizzes/take.html",
         attempt=attempt,

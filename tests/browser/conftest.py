@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from portfolio.auth.models import Role, User
@@ -54,6 +55,9 @@ class Users:
 class LiveServer:
     url: str
     users: Users
+    # The served app, for a test that must set the scene behind the browser's back (seed other
+    # learners' attempts, move time on); open an app context with it.
+    app: Flask
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -82,7 +86,7 @@ def live_server(tmp_path: Path, shipped_data: DataSet) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", users)
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", users, app)
     finally:
         server.shutdown()
         server.server_close()

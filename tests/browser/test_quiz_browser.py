@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer
 from tests.browser.support import A11y, heading, nav, sign_in, sign_out
-from tests.browser.test_journey_browser import QUIZ_ANSWERS, WRONG_Q1_MISCONCEPTION
+from tests.browser.test_journey_browser import WRONG_Q1_MISCONCEPTION, answer_the_quiz
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,8 @@ def test_a_misconception_is_listed_analysed_and_sent_a_page(
 
     sign_in(page, a11y, server, users.learner.email, users.learner.name)
     nav(page, "Quizzes")
-    page.get_by_role("button", name="Start or resume Customer rights and returns").click()
-    for stem, option in QUIZ_ANSWERS:
-        page.get_by_role("group", name=re.compile(re.escape(stem))).get_by_role(
-            "radio", name=option
-        ).check()
-    page.get_by_role("button", name="Check my answers").click()
+    page.get_by_role("button", name="Test Customer rights and returns").click()
+    answer_the_quiz(page)
     page.get_by_role("link", name="See my misconceptions").click()
     expect(heading(page, "My misconceptions")).to_be_visible()
     card = page.locator(".misconception-card")

@@ -15,6 +15,8 @@ from portfolio.quizzes import analytics, services
 from portfolio.quizzes.models import HeldMisconception
 from tests.conftest import login
 from tests.factories import Factory
+from tests.quizzes.support import right as answer
+from tests.quizzes.support import wrong
 
 QUIZ = "pts-a-rights"
 
@@ -23,10 +25,10 @@ def _take(learner: User, right: int) -> None:
     """Answer the first `right` questions correctly and the rest wrongly."""
     quiz = services.get_quiz(QUIZ)
     assert quiz is not None
-    chosen = {}
-    for n, question in enumerate(quiz.questions):
-        options = [o for o in question.options if o.is_correct == (n < right)]
-        chosen[question.id] = options[0].id
+    chosen = {
+        question.id: answer(question.spec) if n < right else wrong(question.spec)
+        for n, question in enumerate(quiz.questions)
+    }
     services.submit_attempt(services.start_attempt(learner, quiz), chosen)
 
 

@@ -4,6 +4,7 @@ question that tests it clears it, but only on a later day."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -11,35 +12,34 @@ from sqlalchemy import select
 from portfolio.auth.models import User
 from portfolio.extensions import db
 from portfolio.quizzes import services as quizzes
+from portfolio.quizzes.marking import mark
 from portfolio.quizzes.models import HeldMisconception
 from tests.conftest import login
 from tests.factories import Factory
+from tests.quizzes.support import right, wrong
 
 QUIZ = "pts-a-rights"
 
 
-def _answers(correct: bool, wrong_q1: bool = False) -> tuple[dict[str, str], str]:
+def _answers(wrong_q1: bool = False) -> tuple[dict[str, dict[str, Any]], str]:
     """Right answers to every question, except question 1 wrong when `wrong_q1`; returns the
-    answers and the misconception id that question 1's wrong option reveals."""
+    answers and the misconception id that question 1's wrong answer reveals."""
     quiz = quizzes.get_quiz(QUIZ)
     assert quiz is not None
-    chosen, revealed = {}, ""
-    for question in quiz.questions:
-        right = next(o for o in question.options if o.is_correct)
-        chosen[question.id] = right.id
-        if question is quiz.questions[0]:
-            wrong = next(o for o in question.options if not o.is_correct and o.misconception_id)
-            revealed = wrong.misconception_id or ""
-            if wrong_q1 or not correct:
-                chosen[question.id] = wrong.id
-    return chosen, revealed
+    chosen = {q.id: right(q.spec) for q in quiz.questions}
+    first = quiz.questions[0]
+    wrong_first = wrong(first.spec)
+    (revealed,) = mark(first.spec, wrong_first).revealed
+    if wrong_q1:
+        chosen[first.id] = wrong_first
+    return chosen, revealed.misconception_id
 
 
 def _attempt(learner: User, wrong_q1: bool) -> str:
     quiz = quizzes.get_quiz(QUIZ)
     assert quiz is not None
     attempt = quizzes.start_attempt(learner, quiz)
-    chosen, revealed = _answers(correct=True, wrong_q1=wrong_q1)
+    chosen, revealed = _answers(wrong_q1=wrong_q1)
     quizzes.submit_attempt(attempt, chosen)
     return revealed
 
@@ -86,11 +86,11 @@ def test_right_answers_elsewhere_do_not_clear_it(ctx: None, make: Factory) -> No
     _age_everything(learner, days=2)
     quiz = quizzes.get_quiz(QUIZ)
     assert quiz is not None
-    chosen, _ = _answers(correct=True)
+    chosen, _ = _answers()
     for question in quiz.questions:
-        if any(o.misconception_id == revealed for o in question.options):
-            chosen[question.id] = next(o.id for o in question.options if not o.is_correct)
-    assert chosen != _answers(correct=True)[0]  # at least one question tests it
+        if revealed in question.spec.misconceptions():
+            chosen[question.id] = wrong(question.spec, revealed)
+    assert chosen != _answers()[0]  # at least one question tests it
     quizzes.submit_attempt(quizzes.start_attempt(learner, quiz), chosen)
     assert revealed in _held(learner)
 
@@ -104,7 +104,11 @@ def test_the_page_lists_it_with_its_explanation_and_a_revision_link(
         assert person is not None
         revealed = _attempt(person, wrong_q1=True)
         row = quizzes.held_misconceptions(person)[0]
-        text, explanation = row.misconception.text, row.last_option.explanation
+        text, explanation = row.misconception.text, row.last_explanation
+        first = quizzes.get_quiz(QUIZ).questions[0]  # type: ignore[union-attr]
+        # What the learner reads again is why the answer they gave was wrong.
+        assert explanation == mark(first.spec, wrong(first.spec)).revealed[0].explanation != ""
+        assert row.last_question_id == first.id
     client = app.test_client()
     login(client, learner.email)
     html = client.get("/quizzes/misconceptions").get_data(as_text=True)
@@ -137,23 +141,22 @@ def test_a_wrong_answer_links_the_pages_that_correct_its_misconception(
         person = db.session.get(User, learner.id)
         quiz = quizzes.get_quiz(QUIZ)
         assert person is not None and quiz is not None
-        chosen, _ = _answers(correct=True)
-        target = next(
-            o
+        chosen, _ = _answers()
+        question, target = next(
+            (q, m)
             for q in quiz.questions
-            for o in q.options
-            if o.misconception_id and content.pages_for_misconception(o.misconception_id)
+            for m in sorted(q.spec.misconceptions())
+            if content.pages_for_misconception(m)
         )
-        chosen[target.question_id] = target.id
+        chosen[question.id] = wrong(question.spec, target, only=True)
         attempt = quizzes.start_attempt(person, quiz)
         quizzes.submit_attempt(attempt, chosen)
         attempt_id = attempt.id
-        correcting = {
-            p.slug for p in content.pages_for_misconception(target.misconception_id or "")
-        }
+        correcting = {p.slug for p in content.pages_for_misconception(target)}
         others = {p.slug for p in content.pages_for_element("pts-a")} - correcting
     client = app.test_client()
     login(client, learner.email)
     html = client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert correcting and others
     assert all(f'href="/pages/{slug}"' in html for slug in correcting)
     assert not any(f'href="/pages/{slug}"' in html for slug in others)
