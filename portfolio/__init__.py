@@ -9,6 +9,7 @@ from flask import Flask
 from portfolio import (
     admin,
     assessment,
+    audit,
     auth,
     content,
     dashboard,
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         evidence.bp,
         assessment.bp,
         export.bp,
+        audit.bp,
     ):
         app.register_blueprint(blueprint)
 

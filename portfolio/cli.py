@@ -15,6 +15,7 @@ from portfolio import create_app
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
 from portfolio.content import services as content
+from portfolio.core.audit import verify_chain
 from portfolio.data import DataSet, read_all, read_pages
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import demo as quiz_demo
@@ -149,6 +150,26 @@ def demo(ctx: click.Context) -> None:
     for email, _name, roles, password in DEMO_USERS:
         click.echo(f"  {', '.join(r.label for r in roles):26} {email:24} {password}")
     click.echo("")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The append-only, hash-chained audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Recompute the chain; exit 1 naming the first entry changed outside the app."""
+    report = verify_chain()
+    if not report.intact:
+        click.echo(
+            f"BROKEN at entry {report.broken_id}: {report.reason} "
+            f"({report.entries} entries read).",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"OK: {report.entries} audit entries, chain intact.")
 
 
 @main.group("content")

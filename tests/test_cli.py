@@ -250,3 +250,29 @@ def test_content_import_reports_a_bad_file_and_imports_the_rest(tmp_path: Path) 
     exported = run(tmp_path, "content", "export", str(out))
     assert exported.exit_code == 0
     assert (out / "pts-b-new-good.md").exists() and not (out / "pts-b-new-bad.md").exists()
+
+
+def test_audit_verify_passes_then_names_a_row_altered_in_the_database(tmp_path: Path) -> None:
+    from portfolio.core import audit
+
+    _empty_database(tmp_path)
+    assert run(tmp_path, "init").exit_code == 0
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=_env(tmp_path)["PORTFOLIO_DATABASE_URL"])
+    with app.app_context():
+        for n in range(3):
+            audit.record("decision.recorded", "decision", n, actor_id=None, after={"n": n})
+        db.session.commit()
+    ok = run(tmp_path, "audit", "verify")
+    assert ok.exit_code == 0, ok.output
+    assert "OK: 3 audit entries, chain intact." in ok.output
+    with app.app_context():
+        second = db.session.execute(text("SELECT id FROM audit_entry ORDER BY id")).all()[1][0]
+        db.session.execute(
+            text("UPDATE audit_entry SET after = '{\"n\": 99}' WHERE id = :id"), {"id": second}
+        )
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    broken = run(tmp_path, "audit", "verify")
+    assert broken.exit_code == 1
+    assert f"BROKEN at entry {second}: its content no longer matches its hash" in broken.output
