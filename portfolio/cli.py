@@ -164,8 +164,7 @@ def audit_verify() -> None:
     report = verify_chain()
     if not report.intact:
         click.echo(
-            f"BROKEN at entry {report.broken_id}: {report.reason} "
-            f"({report.entries} entries read).",
+            f"BROKEN at entry {report.broken_id}: {report.reason} ({report.entries} entries read).",
             err=True,
         )
         sys.exit(1)

@@ -44,6 +44,19 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of bytes, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0, not {value}")
+    return value
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = overrides or {}
     env = overrides.get("ENV_NAME") or os.environ.get("PORTFOLIO_ENV", "development")
@@ -68,13 +81,22 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": env == "production",
         # CSRF tokens live as long as the session: a long draft must not fail on save.
         "WTF_CSRF_TIME_LIMIT": None,
-        # Above the 2 MB image limit, so an image a little too big reaches the upload form and
-        # is refused there with a message next to the field, not with the bare 413 page.
-        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        # Evidence attachments: the largest one file, and all of one learner's files together.
+        "ATTACHMENT_MAX_BYTES": _positive_int("PORTFOLIO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "ATTACHMENT_QUOTA_BYTES": _positive_int(
+            "PORTFOLIO_ATTACHMENT_QUOTA_BYTES", 100 * 1024 * 1024
+        ),
         # Werkzeug's scrypt default. Only the tests lower it, to keep the suite fast.
         "PASSWORD_HASH_METHOD": "scrypt",
     }
     config.update(overrides)
+    if "MAX_CONTENT_LENGTH" not in config:
+        # A little above the largest upload (an attachment, or a 2 MB image), so a file a little
+        # too big still reaches its form and is refused there with a message next to the field;
+        # only a far larger request gets the 413 page, which says the limit.
+        config["MAX_CONTENT_LENGTH"] = max(
+            4 * 1024 * 1024, int(config["ATTACHMENT_MAX_BYTES"]) + 1024 * 1024
+        )
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(env, instance)
     return config

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from portfolio.content.spec import PageSpec, check_page_refs, parse_page
 from portfolio.core.datafile import DataError
-from portfolio.evidence.spec import EvidenceTypeSpec, parse_evidence_type
+from portfolio.evidence.spec import EvidenceTypeSpec, check_evidence_refs, parse_evidence_type
 from portfolio.qualifications.spec import QualificationSpec, load_rubrics
 from portfolio.quizzes.spec import QuizSpec, check_quiz_refs, parse_quiz
 
@@ -75,7 +75,9 @@ def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
     data.pages, data.errors = pages, data.errors + page_errors
     for path in sorted((content_dir / "evidence").glob("*.yaml")):
         try:
-            data.evidence_types.append(parse_evidence_type(path))
+            evidence_type = parse_evidence_type(path)
+            check_evidence_refs(evidence_type, data.qualifications)
+            data.evidence_types.append(evidence_type)
         except DataError as exc:
             data.errors.append(exc)
     if not data.evidence_types and not data.errors:

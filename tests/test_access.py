@@ -9,8 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portfolio.auth.models import Role
+from portfolio.evidence.attachments import add_attachment
+from portfolio.evidence.models import Evidence
 from portfolio.extensions import db
 from portfolio.quizzes import services as quizzes
+from portfolio.quizzes.marking import right_answer
+from portfolio.quizzes.models import AttemptMode
 from tests.conftest import login, post
 from tests.factories import Factory
 
@@ -23,6 +27,8 @@ class Route:
     roles: tuple[str, ...]  # empty: any signed-in user
 
 
+FLAG = "0123456789abcdef0123"  # a flag id of the right shape; the draft has no flags
+
 # Every route of the app, with who may use it. test_every_route_is_listed keeps this complete.
 ROUTES = [
     Route("dashboard.index", "GET", "/", ()),
@@ -33,6 +39,7 @@ ROUTES = [
     Route("admin.assign_cohort", "POST", "/admin/users/{learner}/cohort", (Role.ADMIN,)),
     Route("admin.cohorts", "GET", "/admin/cohorts", (Role.ADMIN,)),
     Route("admin.cohorts", "POST", "/admin/cohorts", (Role.ADMIN,)),
+    Route("audit.index", "GET", "/audit/", (Role.ADMIN, Role.IQA)),
     Route("qualifications.index", "GET", "/qualifications/", ()),
     Route("qualifications.element", "GET", "/qualifications/elements/pts-a", ()),
     Route("content.index", "GET", "/pages/", ()),
@@ -65,18 +72,102 @@ ROUTES = [
     ),
     Route("quizzes.misconceptions", "GET", "/quizzes/misconceptions", (Role.LEARNER,)),
     Route("quizzes.start", "POST", "/quizzes/pts-a-rights/attempts", (Role.LEARNER,)),
+    Route("quizzes.review", "POST", "/quizzes/review", (Role.LEARNER,)),
     Route("quizzes.take", "GET", "/quizzes/attempts/{attempt}", (Role.LEARNER,)),
+    Route("quizzes.take", "POST", "/quizzes/attempts/{attempt}", (Role.LEARNER,)),
+    Route("quizzes.feedback", "GET", "/quizzes/attempts/{attempt}/answers/1", (Role.LEARNER,)),
     Route("quizzes.result", "GET", "/quizzes/attempts/{attempt}/result", (Role.LEARNER,)),
     Route("evidence.index", "GET", "/evidence/", (Role.LEARNER,)),
     Route("evidence.create", "POST", "/evidence/", (Role.LEARNER,)),
     Route("evidence.edit", "GET", "/evidence/{draft}/edit", (Role.LEARNER,)),
     Route("evidence.submit", "GET", "/evidence/{draft}/submit", (Role.LEARNER,)),
+    # Autosave (a script posting the draft form): JSON only when asked for; see
+    # tests/evidence/test_autosave.py for its 401/403/404 in JSON.
+    Route("evidence.autosave", "POST", "/evidence/{draft}/autosave", (Role.LEARNER,)),
+    # The submit page's check actions (evidence/check_views.py): the learner's own draft only.
+    Route(
+        "evidence.redact", "POST", f"/evidence/{{draft}}/flags/{FLAG}/redaction", (Role.LEARNER,)
+    ),
+    Route("evidence.redact_all", "POST", "/evidence/{draft}/flags/redaction", (Role.LEARNER,)),
+    Route(
+        "evidence.dismiss", "POST", f"/evidence/{{draft}}/flags/{FLAG}/dismissal", (Role.LEARNER,)
+    ),
+    # Supporting files (evidence/attachment_views.py): the learner attaches and removes them on
+    # their own draft; anyone entitled to the evidence downloads them.
+    Route("evidence.attachments", "GET", "/evidence/{draft}/attachments", (Role.LEARNER,)),
+    Route("evidence.attachments", "POST", "/evidence/{draft}/attachments", (Role.LEARNER,)),
+    Route(
+        "evidence.attachment_remove",
+        "POST",
+        "/evidence/{draft}/attachments/{attachment}/remove",
+        (Role.LEARNER,),
+    ),
+    Route("evidence.attachment", "GET", "/evidence/attachments/{attachment}", ()),
     Route("assessment.queue", "GET", "/assessment/queue", (Role.ASSESSOR,)),
     Route("assessment.mark", "GET", "/assessment/submissions/{submission}", (Role.ASSESSOR,)),
     Route("assessment.record", "GET", "/assessment/evidence/{submitted}", ()),
+    # Two attempts compared; the World's item has one, so the entitled get 404 here too
+    # (tests/assessment/test_diff.py lets them through with two).
+    Route("assessment.diff", "GET", "/assessment/evidence/{submitted}/diff", ()),
     Route("assessment.learner", "GET", "/assessment/learners/{learner}", ()),
     Route("export.portfolio", "GET", "/export/learners/{learner}/portfolio.pdf", ()),
     Route("export.sheet", "GET", "/export/elements/pts-a/sheet.pdf", ()),
+    # The question bank (quizzes/authoring_views.py): tutors and admins only.
+    Route("quizzes.manage", "GET", "/quizzes/manage", (Role.TUTOR, Role.ADMIN)),
+    Route(
+        "quizzes.misconception_new",
+        "POST",
+        "/quizzes/manage/pts-a-rights/misconceptions",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_new",
+        "GET",
+        "/quizzes/manage/pts-a-rights/questions/new?type=classify",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_new",
+        "POST",
+        "/quizzes/manage/pts-a-rights/questions/new?type=single",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_edit",
+        "GET",
+        "/quizzes/manage/questions/pts-a-rights.q1/edit",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_edit",
+        "POST",
+        "/quizzes/manage/questions/pts-a-rights.q1/edit",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_history",
+        "GET",
+        "/quizzes/manage/questions/pts-a-rights.q1/history",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_revision",
+        "GET",
+        "/quizzes/manage/questions/pts-a-rights.q1/revisions/1",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_diff",
+        "GET",
+        "/quizzes/manage/questions/pts-a-rights.q1/diff",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
+        "quizzes.question_restore",
+        "POST",
+        "/quizzes/manage/questions/pts-a-rights.q1/revisions/1/restore",
+        (Role.TUTOR, Role.ADMIN),
+    ),
 ]
 PUBLIC = {"auth.login", "static"}
 
@@ -101,10 +192,22 @@ def world(app: Flask, make: Factory) -> World:
     with app.app_context():
         from portfolio.auth.models import User
 
+        # A practice attempt with its first question answered: it has feedback to show.
         attempt = quizzes.start_attempt(
-            db.session.get(User, learner.id), quizzes.get_quiz("pts-a-rights")
+            db.session.get(User, learner.id),
+            quizzes.get_quiz("pts-a-rights"),
+            AttemptMode.PRACTICE,
         )
+        first = quizzes.shown_questions(attempt)[0]
+        quizzes.answer_question(attempt, 1, right_answer(first.spec))
         attempt_id = attempt.id
+        attachment_id = add_attachment(
+            db.session.get(Evidence, draft.id),
+            db.session.get(User, learner.id),
+            "call-log.txt",
+            b"Call log: refund agreed.\n",
+            "",
+        ).id
     return World(
         ids={
             "learner": learner.id,
@@ -115,6 +218,7 @@ def world(app: Flask, make: Factory) -> World:
             "other": other.id,
             "image": image.id,
             "draft_image": draft_image.id,
+            "attachment": attachment_id,
         },
         emails={
             "learner": learner.email,
@@ -174,8 +278,21 @@ def test_wrong_role_is_forbidden(app: Flask, world: World, route: Route) -> None
 OWNED = [
     ("other", "evidence.edit"),
     ("other", "evidence.submit"),
+    ("other", "evidence.redact"),
+    ("other", "evidence.redact_all"),
+    ("other", "evidence.dismiss"),
     ("other", "assessment.record"),
+    ("other", "evidence.autosave"),
+    ("other", "assessment.diff"),
+    ("other_assessor", "assessment.diff"),
+    ("tutor", "assessment.diff"),
+    ("other", "evidence.attachments"),
+    ("other", "evidence.attachment_remove"),
+    ("other", "evidence.attachment"),
+    ("other_assessor", "evidence.attachment"),
+    ("tutor", "evidence.attachment"),
     ("other", "quizzes.take"),
+    ("other", "quizzes.feedback"),
     ("other", "quizzes.result"),
     ("other", "assessment.learner"),
     ("other", "export.portfolio"),
@@ -210,6 +327,16 @@ HIDDEN = [
     ("tutor", "/media/pages/no-such-page/images"),
     ("admin", "/media/pages/no-such-page/images"),
     ("learner", "/export/elements/no-such-element/sheet.pdf"),
+    ("learner", "/evidence/attachments/999999"),
+    ("admin", "/evidence/attachments/999999"),
+    ("learner", "/evidence/999999/attachments"),
+    ("tutor", "/quizzes/manage/no-such-quiz/questions/new?type=single"),
+    ("admin", "/quizzes/manage/no-such-quiz/questions/new"),
+    ("tutor", "/quizzes/manage/questions/pts-a-rights.q999/edit"),
+    ("admin", "/quizzes/manage/questions/no-such-question/history"),
+    ("tutor", "/quizzes/manage/questions/pts-a-rights.q999/revisions/1"),
+    ("tutor", "/quizzes/manage/questions/pts-a-rights.q1/revisions/99"),
+    ("tutor", "/quizzes/manage/questions/pts-a-rights.q999/diff"),
 ]
 
 
@@ -231,11 +358,25 @@ ENTITLED = [
     ("assessor", "assessment.record"),
     ("iqa", "assessment.learner"),
     ("assessor", "assessment.mark"),
+    ("learner", "evidence.attachments"),
+    ("learner", "evidence.attachment"),
+    ("assessor", "evidence.attachment"),
+    ("iqa", "evidence.attachment"),
+    ("admin", "evidence.attachment"),
     ("learner", "media.image"),
     ("assessor", "media.image"),
     ("tutor", "media.page_images"),
     ("admin", "media.page_images"),
     ("learner", "export.sheet"),
+    ("learner", "quizzes.take"),
+    ("learner", "quizzes.feedback"),
+    ("tutor", "quizzes.manage"),
+    ("admin", "quizzes.manage"),
+    ("tutor", "quizzes.question_new"),
+    ("admin", "quizzes.question_edit"),
+    ("tutor", "quizzes.question_history"),
+    ("admin", "quizzes.question_revision"),
+    ("tutor", "quizzes.question_diff"),
 ]
 
 

@@ -176,3 +176,35 @@ def tracking_grid(learner: User) -> list[ElementGrid]:
             rows.append(GridRow(point=point, cells=tuple(cells)))
         grids.append(ElementGrid(element=element, evidence=element_items, rows=tuple(rows)))
     return grids
+
+
+@dataclass(frozen=True)
+class ElementCoverage:
+    """An element's marking points sorted three ways, as the tracking grid counts them: met
+    (by a decision on an item's latest attempt), claimed in submitted work awaiting a
+    decision, and not yet evidenced (never claimed, or judged not yet met)."""
+
+    element: Element
+    met: tuple[MarkingPoint, ...]
+    claimed: tuple[MarkingPoint, ...]
+    missing: tuple[MarkingPoint, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.met) + len(self.claimed) + len(self.missing)
+
+
+def coverage_by_element(learner: User) -> list[ElementCoverage]:
+    """Per element, the tracking grid's rows summed up for the learner's home page."""
+    found = []
+    for grid in tracking_grid(learner):
+        met, claimed, missing = [], [], []
+        for row in grid.rows:
+            if row.met:
+                met.append(row.point)
+            elif any(c.claimed and c.status is None for c in row.cells):
+                claimed.append(row.point)
+            else:
+                missing.append(row.point)
+        found.append(ElementCoverage(grid.element, tuple(met), tuple(claimed), tuple(missing)))
+    return found

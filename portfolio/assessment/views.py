@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -79,6 +79,28 @@ def record(evidence_id: int) -> str:
         evidence=evidence,
         spec=evidence_services.spec_for(evidence),
         decisions=services.decisions_for(evidence),
+    )
+
+
+@bp.get("/evidence/<int:evidence_id>/diff")
+@login_required
+def diff(evidence_id: int) -> str:
+    """What changed between two attempts (by default the last two), field by field, for
+    anyone who may see the record."""
+    evidence = evidence_services.get_visible(current_user, evidence_id)
+    if evidence is None:
+        abort(404)
+    latest = len(evidence.submissions)
+    new = request.args.get("to", latest, type=int)
+    old = request.args.get("from", new - 1, type=int)
+    comparison = evidence_services.compare_submissions(evidence, old, new)
+    if comparison is None:
+        abort(404)
+    return render_template(
+        "assessment/diff.html",
+        evidence=evidence,
+        comparison=comparison,
+        numbers=[s.number for s in evidence.submissions],
     )
 
 

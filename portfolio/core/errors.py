@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from flask_wtf.csrf import CSRFError
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portfolio.extensions import db
@@ -11,14 +11,43 @@ from portfolio.extensions import db
 _PAGES = {400, 403, 404, 405, 413, 500}
 
 
-def _render(code: int, message: str | None = None) -> tuple[str, int]:
+_TITLES = {
+    400: "The request could not be understood.",
+    401: "You are signed out.",
+    403: "You do not have access to that.",
+    404: "Not found.",
+    405: "That method is not allowed here.",
+    413: "That is too large.",
+    500: "Sorry, something went wrong on our side.",
+}
+
+
+def prefers_json() -> bool:
+    """A script asking for data (autosave): it gets its error as JSON it can show in place,
+    not an HTML page it would have to parse."""
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def json_error(code: int, message: str | None = None, **extra: object) -> tuple[Response, int]:
+    return jsonify(error=message or _TITLES.get(code, "Error."), **extra), code
+
+
+def _render(code: int, message: str | None = None) -> tuple[str | Response, int]:
+    if prefers_json():
+        return json_error(code, message)
     template = f"errors/{code}.html" if code in _PAGES else "errors/generic.html"
     return render_template(template, code=code, message=message), code
 
 
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
+    def csrf_error(error: CSRFError) -> tuple[str | Response, int]:
+        if prefers_json():
+            # A script's token went stale (the session cookie was replaced): hand it a fresh
+            # one to retry with. Only a page of this site can read the answer, so this gives an
+            # attacker nothing a GET of any form would not.
+            return json_error(400, "The form token has expired.", csrf_token=generate_csrf())
         return _render(
             400,
             "This form has expired or was not sent from this site. "
@@ -26,7 +55,7 @@ def init_errors(app: Flask) -> None:
         )
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    def too_large(error: RequestEntityTooLarge) -> tuple[str | Response, int]:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if not limit:
             return _render(413)
@@ -37,11 +66,11 @@ def init_errors(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str | Response, int]:
         return _render(error.code or 500)
 
     @app.errorhandler(Exception)
-    def server_error(error: Exception) -> tuple[str, int]:
+    def server_error(error: Exception) -> tuple[str | Response, int]:
         app.logger.exception("unhandled error")
         db.session.rollback()
         return _render(500)

@@ -10,6 +10,7 @@ from portfolio.auth import services as accounts
 from portfolio.auth.models import Role
 from portfolio.content import services as content
 from portfolio.core.security import login_required
+from portfolio.dashboard import services
 from portfolio.evidence import services as evidence
 from portfolio.quizzes import services as quizzes
 
@@ -24,6 +25,7 @@ def index() -> str:
         "dashboard/index.html",
         Role=Role,
         evidence=evidence.list_for_learner(user) if user.has_role(Role.LEARNER) else [],
+        overview=services.learner_overview(user) if user.has_role(Role.LEARNER) else None,
         progress=content.progress(user) if user.has_role(Role.LEARNER) else [],
         suggestions=quizzes.open_suggestions(user) if user.has_role(Role.LEARNER) else [],
         reviews_due=len(quizzes.due_reviews(user)) if user.has_role(Role.LEARNER) else 0,

@@ -47,8 +47,9 @@ class Evidence(CreatedMixin, Base):
     draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     draft_claims: Mapped[list[str]] = mapped_column(JSON, default=list)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Personal-data and real-work flags the learner dismissed, each with their reason:
-    # [{"check", "kind", "field", "text", "reason", "at"}]. Kept across saves of the draft.
+    # How the learner settled personal-data and real-work flags since the last submission:
+    # dismissed with a reason, or fixed with the one-click replacement (kind, path and label
+    # only, never the removed detail). Moved into the submission's `checks` on submitting.
     dismissals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Two tabs on one draft: the save made from the older copy is refused.
     version: Mapped[int] = mapped_column(default=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,6 +17,9 @@ from portfolio.auth.models import User
 from portfolio.auth.services import may_view_learner
 from portfolio.core.concurrency import StaleVersion, check_version, commit_versioned
 from portfolio.db import utcnow
+from portfolio.evidence import flags, versions
+from portfolio.evidence.content import Problem as Problem
+from portfolio.evidence.content import clean_content, content_problems, empty_content
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.evidence.spec import EvidenceTypeSpec, load_evidence_types
 from portfolio.extensions import db
@@ -30,12 +33,6 @@ class NotEditable(Exception):
 
 class StaleDraft(StaleVersion):
     """The draft was saved from another tab or device since this copy was opened."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
 
 
 class SubmitRefused(Exception):
@@ -66,7 +63,7 @@ def start_evidence(learner: User, type_id: str, element_id: str, title: str) -> 
         type_id=spec.id,
         type_version=spec.version,
         title=title.strip(),
-        draft={s.id: "" for s in spec.sections},
+        draft=empty_content(spec),
         draft_claims=[],
     )
     db.session.add(evidence)
@@ -110,7 +107,7 @@ def save_draft(
     evidence: Evidence,
     *,
     title: str,
-    sections: Mapping[str, str],
+    sections: Mapping[str, Any],
     claims: Sequence[str],
     expected_version: int,
 ) -> Evidence:
@@ -119,40 +116,43 @@ def save_draft(
     check_version(evidence, expected_version, StaleDraft)
     spec = spec_for(evidence)
     evidence.title = title.strip() or evidence.title
-    evidence.draft = {s.id: sections.get(s.id, "") for s in spec.sections}
+    # Only the type's sections, each in its stored shape, blank rows dropped; text as typed.
+    evidence.draft = clean_content(spec, sections)
     evidence.draft_claims = _valid_claims(evidence, claims)
     evidence.saved_at = utcnow()
     commit_versioned(evidence, StaleDraft)
     return evidence
 
 
-def submission_problems(evidence: Evidence) -> list[Problem]:
-    """What stops this draft being submitted, next to the field it concerns."""
-    problems = []
-    for section in spec_for(evidence).sections:
-        count = len(evidence.draft.get(section.id, "").split())
-        if count < section.min_words:
-            problems.append(
-                Problem(
-                    section.id,
-                    f"{section.label} needs at least {section.min_words} words; it has {count}.",
-                )
-            )
-        elif count > section.max_words:
-            problems.append(
-                Problem(
-                    section.id,
-                    f"{section.label} may have at most {section.max_words} words; it has {count}.",
-                )
-            )
+def submission_problems(
+    evidence: Evidence, checked: flags.CheckResult | None = None
+) -> list[Problem]:
+    """What stops this draft being submitted, next to the field it concerns. `checked` is the
+    checks' result when the caller already has it."""
+    problems = content_problems(spec_for(evidence), evidence.draft)
     if not evidence.draft_claims:
         problems.append(Problem("claims", "Claim at least one marking point this evidence covers."))
+    # Each personal detail must be replaced or dismissed with a reason before anyone else
+    # reads the account; real-work warnings are advice and never block.
+    checked = checked or flags.check_draft(evidence, spec_for(evidence))
+    problems += [Problem(f.path, f.message) for f in checked.open_personal_data]
     return problems
 
 
-def content_hash(title: str, content: Mapping[str, str], claims: Sequence[str]) -> str:
+def content_hash(
+    title: str,
+    content: Mapping[str, Any],
+    claims: Sequence[str],
+    attachments: Sequence[tuple[str, str]] = (),
+) -> str:
+    """SHA-256 of exactly what was declared own work. `attachments` are (file name, SHA-256)
+    pairs; with none, the hash is what it was before files could be attached, so fingerprints
+    of earlier submissions can still be checked."""
+    signed: dict[str, object] = {"title": title, "content": dict(content), "claims": sorted(claims)}
+    if attachments:
+        signed["attachments"] = [list(pair) for pair in sorted(attachments)]
     canonical = json.dumps(
-        {"title": title, "content": dict(content), "claims": sorted(claims)},
+        signed,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -160,11 +160,22 @@ def content_hash(title: str, content: Mapping[str, str], claims: Sequence[str]) 
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def submit_evidence(evidence: Evidence, learner: User, declared_name: str) -> Submission:
-    """Freeze the draft as a new submission signed with the learner's declaration."""
+def submit_evidence(
+    evidence: Evidence,
+    learner: User,
+    declared_name: str,
+    *,
+    expected_version: int | None = None,
+) -> Submission:
+    """Freeze the draft as a new submission signed with the learner's declaration.
+    `expected_version` is the draft the learner read on the submit page: if it has changed
+    since (another tab saved, or this is a replay of an earlier submit), StaleDraft."""
     if not evidence.status.editable:
         raise NotEditable()
-    problems = submission_problems(evidence)
+    if expected_version is not None:
+        check_version(evidence, expected_version, StaleDraft)
+    checked = flags.check_draft(evidence, spec_for(evidence))
+    problems = submission_problems(evidence, checked)
     if " ".join(declared_name.split()).casefold() != " ".join(learner.name.split()).casefold():
         problems.append(
             Problem(
@@ -177,6 +188,8 @@ def submit_evidence(evidence: Evidence, learner: User, declared_name: str) -> Su
         db.session.scalars(select(MarkingPoint).where(MarkingPoint.id.in_(evidence.draft_claims)))
     )
     content = dict(evidence.draft)
+    # The files go with the text, frozen: from now on they cannot be removed from the draft.
+    attachments = list(evidence.attachments)
     submission = Submission(
         number=len(evidence.submissions) + 1,
         title=evidence.title,
@@ -185,8 +198,17 @@ def submit_evidence(evidence: Evidence, learner: User, declared_name: str) -> Su
         rubric_version=evidence.element.version,
         declared_name=learner.name,
         claims=claims,
-        content_hash=content_hash(evidence.title, content, evidence.draft_claims),
+        attachments=attachments,
+        content_hash=content_hash(
+            evidence.title,
+            content,
+            evidence.draft_claims,
+            [(a.filename, a.sha256) for a in attachments],
+        ),
+        checks=flags.checks_record(checked, evidence.dismissals or [], utcnow()),
     )
+    # Fixes are recorded with this submission; dismissals stay, as the text they excuse does.
+    evidence.dismissals = [d for d in evidence.dismissals or [] if d.get("status") != "fixed"]
     evidence.submissions.append(submission)
     evidence.status = EvidenceStatus.SUBMITTED
     try:
@@ -202,3 +224,15 @@ def mark_decided(submission: Submission, status: EvidenceStatus) -> None:
     if submission.evidence.latest is not submission:
         raise NotEditable()
     submission.evidence.status = status
+
+
+def compare_submissions(
+    evidence: Evidence, old_number: int, new_number: int
+) -> versions.Comparison | None:
+    """What changed, field by field, from attempt `old_number` to attempt `new_number`; None
+    unless both are attempts of this item and they differ."""
+    by_number = {s.number: s for s in evidence.submissions}
+    old, new = by_number.get(old_number), by_number.get(new_number)
+    if old is None or new is None or old is new:
+        return None
+    return versions.compare(spec_for(evidence), old, new)

@@ -3,48 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from portfolio.auth.models import User
 from portfolio.content.models import Page, PageStatus
 from portfolio.core.images import ImageRejected, check_image
 from portfolio.core.pdf import BASE_URL
+from portfolio.core.storage import stored_path, upload_folder, write_atomically
 from portfolio.extensions import db
 from portfolio.media.models import ALT_MAX, MAX_IMAGE_BYTES, PageImage
 
 
 def _image_dir() -> Path:
-    # Under the instance path, never under static/: an upload is served only through the
-    # view that checks who may see it, and never executed or guessed at by the web server.
-    uploads = Path(current_app.instance_path) / "uploads"
-    images = uploads / "images"
-    for folder in (uploads, images):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return images
-
-
-def _write_atomically(folder: Path, name: str, data: bytes) -> Path:
-    """Write to a temporary file beside the target, then rename: a reader (or a crash) never
-    sees half an image under the final name."""
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")  # mode 0o600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        target = folder / name
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return upload_folder("images")
 
 
 def store_image(page: Page, uploader: User, data: bytes, alt: str) -> PageImage:
@@ -67,7 +42,7 @@ def store_image(page: Page, uploader: User, data: bytes, alt: str) -> PageImage:
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by_id=uploader.id,
     )
-    path = _write_atomically(_image_dir(), image.stored_name, data)
+    path = write_atomically(_image_dir(), image.stored_name, data)
     try:
         db.session.add(image)
         db.session.commit()
@@ -95,11 +70,7 @@ def images_for_page(page: Page) -> Sequence[PageImage]:
 
 
 def image_path(image: PageImage) -> Path:
-    folder = _image_dir().resolve()
-    path = (folder / image.stored_name).resolve()
-    if path.parent != folder:  # stored names are generated, but a bad row must not escape
-        raise ValueError(f"stored name outside the upload folder: {image.stored_name!r}")
-    return path
+    return stored_path(_image_dir(), image.stored_name)
 
 
 def read_image(image: PageImage) -> bytes | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
+from flask import current_app
 from sqlalchemy import select
 
 from portfolio.db import Base
@@ -16,7 +18,12 @@ from portfolio.qualifications.models import (
     Qualification,
     Unit,
 )
-from portfolio.qualifications.spec import MisconceptionSpec, QualificationSpec
+from portfolio.qualifications.spec import (
+    MarkingPointSpec,
+    MisconceptionSpec,
+    QualificationSpec,
+    load_rubrics,
+)
 
 T = TypeVar("T", bound=Base)
 
@@ -96,6 +103,21 @@ def live_marking_points(element_id: str) -> Sequence[MarkingPoint]:
         .where(MarkingPoint.element_id == element_id, MarkingPoint.retired.is_(False))
         .order_by(MarkingPoint.position)
     ).all()
+
+
+def cued_marking_points(element_id: str) -> tuple[MarkingPointSpec, ...]:
+    """An element's marking points with their cue words, as the rubric files define them.
+
+    Cues are writing hints, not something a decision refers to, so they are read from the
+    files (parsed once per app) rather than stored; only points still live in the database
+    are returned, in its order."""
+    cache = current_app.extensions.setdefault("portfolio.rubric_points", {})
+    if not cache:
+        for q in load_rubrics(Path(current_app.config["RUBRICS_DIR"])):
+            for element in q.elements():
+                cache[element.id] = {p.id: p for p in element.marking_points}
+    specs = cache.get(element_id, {})
+    return tuple(specs[p.id] for p in live_marking_points(element_id) if p.id in specs)
 
 
 def reference_ids() -> tuple[dict[str, set[str]], set[str]]:

@@ -154,9 +154,12 @@ def test_alt_text_is_required(app: Flask, tutor: FlaskClient, alt: str) -> None:
 def test_a_request_over_the_size_cap_gets_a_page_that_says_the_limit(
     app: Flask, tutor: FlaskClient
 ) -> None:
-    response = _upload(tutor, b"\x89PNG\r\n\x1a\n" + bytes(5 * 1024 * 1024), "enormous.png")
+    # The cap sits a little above the largest upload anywhere (an evidence attachment).
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit == app.config["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
+    response = _upload(tutor, b"\x89PNG\r\n\x1a\n" + bytes(limit), "enormous.png")
     assert response.status_code == 413
-    assert "The most this site accepts in one go is 4 MB" in text(response)
+    assert f"The most this site accepts in one go is {limit // (1024 * 1024)} MB" in text(response)
     assert _rows(app) == [] and _files(app) == []
 
 

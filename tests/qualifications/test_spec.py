@@ -20,7 +20,13 @@ def test_every_shipped_data_file_loads(shipped_data: DataSet) -> None:
     assert {"pts-a-rights", "pts-b-resolution"} <= {q.id for q in shipped_data.quizzes}
     assert sum(len(q.questions) for q in shipped_data.quizzes) >= 40
     assert {"pts-a-overview", "pts-b-overview"} <= {p.slug for p in shipped_data.pages}
-    assert {t.id for t in shipped_data.evidence_types} == {"reflective-account"}
+    assert {t.id for t in shipped_data.evidence_types} == {
+        "complaint-handling-record",
+        "feedback-review",
+        "reflective-account",
+        "return-authorisation",
+        "service-interaction-log",
+    }
 
 
 def test_every_examiner_marking_point_of_both_seeds_is_a_marking_point(
