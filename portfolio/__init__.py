@@ -15,6 +15,7 @@ from portfolio import (
     dashboard,
     evidence,
     export,
+    iqa,  # noqa: F401 - registers the IQA models
     media,
     qualifications,
     quizzes,

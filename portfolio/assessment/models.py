@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.auth.models import User
@@ -26,10 +36,16 @@ class Outcome(enum.StrEnum):
 class PointStatus(enum.StrEnum):
     MET = "met"
     NOT_YET_MET = "not_yet_met"
+    NOT_APPLICABLE = "not_applicable"
 
     @property
     def label(self) -> str:
-        return {"met": "Met", "not_yet_met": "Not yet met"}[self.value]
+        return {"met": "Met", "not_yet_met": "Not yet met", "not_applicable": "Not applicable"}[
+            self.value
+        ]
+
+
+_LIVE = "superseded_at IS NULL"
 
 
 class Decision(Base):
@@ -38,18 +54,33 @@ class Decision(Base):
         CheckConstraint(
             "outcome <> 'referred' OR length(feedback) > 0", name="referral_has_feedback"
         ),
+        # One live decision per submission: a double-clicked or concurrent second decision
+        # cannot record. A decision an IQA reopens is superseded, and kept.
+        Index(
+            "uq_decision_live_submission",
+            "submission_id",
+            unique=True,
+            sqlite_where=text(_LIVE),
+            postgresql_where=text(_LIVE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # One decision per submission: a double-clicked decision cannot record twice.
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), unique=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
     assessor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
     feedback: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when an internal quality assurer disagreed and reopened it for the assessor.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A trainee assessor's decision stands only once a qualified assessor or IQA countersigns.
+    needs_countersignature: Mapped[bool] = mapped_column(default=False)
+    countersigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    countersigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     submission: Mapped[Submission] = relationship()
-    assessor: Mapped[User] = relationship()
+    assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
+    countersigned_by: Mapped[User | None] = relationship(foreign_keys=[countersigned_by_id])
     points: Mapped[list[PointDecision]] = relationship(
         back_populates="decision", cascade="all, delete-orphan"
     )
@@ -69,3 +100,65 @@ class PointDecision(Base):
 
     decision: Mapped[Decision] = relationship(back_populates="points")
     marking_point: Mapped[MarkingPoint] = relationship()
+
+
+class CommentBankEntry(Base):
+    """A reusable comment for one marking point, kept by assessors."""
+
+    __tablename__ = "comment_bank_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    marking_point_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("marking_point.id"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ElementSignOff(Base):
+    """An assessor signed off an element as complete: every marking point met. The snapshot
+    freezes which decisions met which points at that moment."""
+
+    __tablename__ = "element_sign_off"
+    __table_args__ = (UniqueConstraint("learner_id", "element_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(64), ForeignKey("element.id"))
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    rubric_version: Mapped[int]
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id])
+    assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])
+
+
+class AssessorStatus(enum.StrEnum):
+    QUALIFIED = "qualified"
+    NEW = "new"  # qualified, but new to the centre: sampled more
+    TRAINEE = "trainee"  # working towards the assessor award: decisions need countersigning
+
+    @property
+    def label(self) -> str:
+        return {"qualified": "Qualified", "new": "New to the centre", "trainee": "Trainee"}[
+            self.value
+        ]
+
+
+class SamplingPlan(Base):
+    """How much of one assessor's work the IQAs sample."""
+
+    __tablename__ = "sampling_plan"
+    __table_args__ = (CheckConstraint("percentage BETWEEN 0 AND 100", name="percentage_range"),)
+
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    status: Mapped[AssessorStatus] = mapped_column(
+        str_enum(AssessorStatus), default=AssessorStatus.QUALIFIED
+    )
+    percentage: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    assessor: Mapped[User] = relationship(foreign_keys=[assessor_id])

@@ -1,0 +1,70 @@
+"""Internal quality assurance: the samples IQAs take of assessors' decisions, and what the IQA
+made of each sampled decision. (Each assessor's sampling plan is assessment.models.SamplingPlan:
+assessment reads it too, to know whose decisions need countersigning.)"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portfolio.assessment.models import Decision
+from portfolio.auth.models import User
+from portfolio.db import Base, UTCDateTime, str_enum, utcnow
+
+
+class Verdict(enum.StrEnum):
+    AGREE = "agree"
+    DISAGREE = "disagree"
+
+    @property
+    def label(self) -> str:
+        return {"agree": "Agreed", "disagree": "Disagreed"}[self.value]
+
+
+class Sample(Base):
+    """One sample an IQA took: the items chosen, each with why."""
+
+    __tablename__ = "sample"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iqa_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What the proposal was asked for (period, assessors, ...), for the record.
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    iqa: Mapped[User] = relationship()
+    items: Mapped[list[SampleItem]] = relationship(
+        back_populates="sample", order_by="SampleItem.id", cascade="all, delete-orphan"
+    )
+
+
+class SampleItem(Base):
+    """A sampled decision, frozen as it stood when sampled, and the IQA's verdict on it."""
+
+    __tablename__ = "sample_item"
+    __table_args__ = (
+        UniqueConstraint("sample_id", "decision_id"),
+        CheckConstraint(
+            "verdict IS NULL OR verdict <> 'disagree' OR length(feedback) > 0",
+            name="disagreement_has_feedback",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("sample.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    # The submission, decision and point marks as they were when sampled.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdict: Mapped[Verdict | None] = mapped_column(str_enum(Verdict))
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The assessor's new decision after a disagreement.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    sample: Mapped[Sample] = relationship(back_populates="items")
+    decision: Mapped[Decision] = relationship()
