@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy import URL, Engine, NullPool, create_engine, make_url, text
 
 from portfolio import create_app
 from portfolio.config import ROOT, normalise_database_url
@@ -29,25 +29,36 @@ def _drop_database(url: URL, name: str) -> None:
     engine.dispose()
 
 
-def _private_database(url: str) -> str:
+def _private_database(url: URL, name: str, template: str | None = None) -> str:
     """A database of this run's own, made beside the one named and dropped at exit, so runs
     side by side (several engineers, or pytest-xdist) never drop each other's schema."""
-    base = make_url(url)
-    name = f"{base.database}_run{os.getpid()}"
-    _drop_database(base, name)
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    atexit.register(_drop_database, base, name)
-    return base.set(database=name).render_as_string(hide_password=False)
+    _drop_database(url, name)
+    with _maintenance(url).connect() as conn:
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    atexit.register(_drop_database, url, name)
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
-TEST_DATABASE_URL = (
-    _private_database(normalise_database_url(os.environ["PORTFOLIO_TEST_DATABASE_URL"]))
+_engines: dict[str, Engine] = {}
+
+
+def _maintenance(url: URL) -> Engine:
+    """One autocommit connection pool to the database named in the setting, for creating
+    and dropping this run's databases (never one of them)."""
+    key = url.render_as_string(hide_password=False)
+    if key not in _engines:
+        _engines[key] = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    return _engines[key]
+
+
+_BASE_URL = (
+    make_url(normalise_database_url(os.environ["PORTFOLIO_TEST_DATABASE_URL"]))
     if os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
     else None
 )
+_RUN = f"{_BASE_URL.database}_run{os.getpid()}" if _BASE_URL else ""
+TEST_DATABASE_URL = _private_database(_BASE_URL, _RUN) if _BASE_URL else None
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +92,34 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
 
 
 @pytest.fixture(scope="session")
+def postgres_template(
+    tmp_path_factory: pytest.TempPathFactory, shipped_data: DataSet
+) -> str | None:
+    """On PostgreSQL, the same idea as sqlite_template: the schema and shipped data are built
+    once in a template database, and each test's database is created as a copy of it."""
+    from portfolio.cli import load_data
+
+    if _BASE_URL is None:
+        return None
+    name = f"{_RUN}_template"
+    url = _private_database(_BASE_URL, name)
+    app = make_app(tmp_path_factory.mktemp("pg-template"), SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.create_all()
+        load_data(shipped_data)
+        db.session.remove()
+        db.engine.dispose()  # a template must have no connections when it is copied
+    return name
+
+
+def _copy_postgres_template(template: str) -> None:
+    assert _BASE_URL is not None
+    with _maintenance(_BASE_URL).connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{_RUN}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{_RUN}" TEMPLATE "{template}"'))
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory, shipped_data: DataSet) -> Path | None:
     """On SQLite, the schema and shipped data are built once and each test gets a copy."""
     from portfolio.cli import load_data
@@ -98,16 +137,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, shipped_data: Data
 
 
 @pytest.fixture
-def app(tmp_path: Path, shipped_data: DataSet, sqlite_template: Path | None) -> Iterator[Flask]:
-    from portfolio.cli import load_data
-
+def app(
+    tmp_path: Path, sqlite_template: Path | None, postgres_template: str | None
+) -> Iterator[Flask]:
     if sqlite_template is not None:
         shutil.copyfile(sqlite_template, tmp_path / "test.sqlite3")
+    if postgres_template is not None:
+        _copy_postgres_template(postgres_template)
     app = make_app(tmp_path)
-    if sqlite_template is None:
-        with app.app_context():
-            _reset_schema()
-            load_data(shipped_data)
     # No app context stays pushed: each client request must get its own, as in production
     # (a shared one would share `g`, the signed-in user and the database session).
     yield app
