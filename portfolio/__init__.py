@@ -15,7 +15,7 @@ from portfolio import (
     dashboard,
     evidence,
     export,
-    iqa,  # noqa: F401 - registers the IQA models
+    iqa,
     media,
     qualifications,
     quizzes,
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         assessment.bp,
         export.bp,
         audit.bp,
+        iqa.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -44,7 +44,8 @@ def main() -> None:
 @main.command()
 @with_appcontext
 def check() -> None:
-    """Validate every data file (rubrics, pages, quizzes, evidence types); exit 1 on any error."""
+    """Validate every data file (rubrics, pages, quizzes, evidence types, calendar); exit 1 on
+    any error."""
     data = _read_data()
     _fail_on_errors(data)
     click.echo(f"OK: {data.files()} data files valid.")

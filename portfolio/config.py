@@ -44,16 +44,18 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _positive_int(name: str, default: int) -> int:
+def _positive_int(name: str, default: int, unit: str = "bytes", maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number of bytes, not {raw!r}") from None
+        raise ConfigError(f"{name} must be a whole number of {unit}, not {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0, not {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, not {value}")
     return value
 
 
@@ -85,6 +87,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ATTACHMENT_MAX_BYTES": _positive_int("PORTFOLIO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "ATTACHMENT_QUOTA_BYTES": _positive_int(
             "PORTFOLIO_ATTACHMENT_QUOTA_BYTES", 100 * 1024 * 1024
+        ),
+        # Working days (weekends and content/calendar.yaml holidays skipped) an assessor has to
+        # decide a submission. At most 60: a longer "turnaround" is a typo, not a policy.
+        "TURNAROUND_DAYS": _positive_int(
+            "PORTFOLIO_TURNAROUND_DAYS", 7, unit="working days", maximum=60
         ),
         # Werkzeug's scrypt default. Only the tests lower it, to keep the suite fast.
         "PASSWORD_HASH_METHOD": "scrypt",

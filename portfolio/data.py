@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portfolio.assessment.spec import CALENDAR_FILE, CalendarSpec, parse_calendar
 from portfolio.content.spec import PageSpec, check_page_refs, parse_page
 from portfolio.core.datafile import DataError
 from portfolio.evidence.spec import EvidenceTypeSpec, check_evidence_refs, parse_evidence_type
@@ -18,6 +19,7 @@ class DataSet:
     pages: list[PageSpec] = field(default_factory=list)
     quizzes: list[QuizSpec] = field(default_factory=list)
     evidence_types: list[EvidenceTypeSpec] = field(default_factory=list)
+    calendar: CalendarSpec | None = None
     errors: list[DataError] = field(default_factory=list)
 
     def files(self) -> int:
@@ -26,6 +28,7 @@ class DataSet:
             + len(self.pages)
             + len(self.quizzes)
             + len(self.evidence_types)
+            + (self.calendar is not None)
         )
 
 
@@ -82,4 +85,13 @@ def read_all(rubrics_dir: Path, content_dir: Path) -> DataSet:
             data.errors.append(exc)
     if not data.evidence_types and not data.errors:
         data.errors.append(DataError(str(content_dir / "evidence"), 0, "no evidence types"))
+    calendar = content_dir / CALENDAR_FILE
+    try:
+        if not calendar.exists():
+            raise DataError(
+                str(calendar), 0, "missing: without it the turnaround clock counts bank holidays"
+            )
+        data.calendar = parse_calendar(calendar)
+    except DataError as exc:
+        data.errors.append(exc)
     return data

@@ -1,5 +1,5 @@
 """Reading a rendered page the way a user sees it: what each field holds, the error shown next to
-it, and the hidden version a form carries."""
+it, the hidden version a form carries, and its tables cell by cell."""
 
 from __future__ import annotations
 
@@ -113,3 +113,48 @@ def version_of(page: str | TestResponse) -> str:
 def send(client: FlaskClient, url: str, data: dict[str, object]) -> TestResponse:
     """POST with a CSRF token taken from the home page (one token serves the whole session)."""
     return client.post(url, data={"csrf_token": csrf_token(client, "/"), **data})
+
+
+class _Tables(HTMLParser):
+    """Every <table> as a browser shows it: the caption, then each row's cell texts (head, body,
+    foot), whitespace collapsed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._text: list[str] | None = None
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("caption", "th", "td"):
+            self._text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("caption", "th", "td") and self._text is not None:
+            value = " ".join("".join(self._text).split())
+            if tag == "caption":
+                self.tables[-1].append([value])
+            elif self._row is not None:
+                self._row.append(value)
+            self._text = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+
+def read_tables(page: str | TestResponse) -> list[list[list[str]]]:
+    """Each table on the page: [caption], then every row's cell texts, as a browser shows them
+    (the shape of core.tables.Table.csv_rows)."""
+    html = page if isinstance(page, str) else page.get_data(as_text=True)
+    reader = _Tables()
+    reader.feed(html)
+    reader.close()
+    return reader.tables

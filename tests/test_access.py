@@ -7,16 +7,22 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from portfolio.assessment import comment_bank
+from portfolio.assessment.models import CommentBankEntry, PointStatus
+from portfolio.assessment.services import PointMark
 from portfolio.auth.models import Role
 from portfolio.evidence.attachments import add_attachment
 from portfolio.evidence.models import Evidence
 from portfolio.extensions import db
+from portfolio.iqa import services as iqa_services
 from portfolio.quizzes import services as quizzes
 from portfolio.quizzes.marking import right_answer
 from portfolio.quizzes.models import AttemptMode
 from tests.conftest import login, post
 from tests.factories import Factory
+from tests.iqa.support import decide
 
 
 @dataclass(frozen=True)
@@ -105,13 +111,53 @@ ROUTES = [
     Route("evidence.attachment", "GET", "/evidence/attachments/{attachment}", ()),
     Route("assessment.queue", "GET", "/assessment/queue", (Role.ASSESSOR,)),
     Route("assessment.mark", "GET", "/assessment/submissions/{submission}", (Role.ASSESSOR,)),
+    # Marking (assessment/marking_views.py): a decision posted outside the caseload is a 404, and
+    # logged (tests/assessment/test_marking_views.py); the comment bank is each assessor's.
+    Route("assessment.mark", "POST", "/assessment/submissions/{submission}", (Role.ASSESSOR,)),
+    Route("assessment.comments", "GET", "/assessment/comments", (Role.ASSESSOR,)),
+    Route(
+        "assessment.comment_delete",
+        "POST",
+        "/assessment/comments/{comment}/delete",
+        (Role.ASSESSOR,),
+    ),
     Route("assessment.record", "GET", "/assessment/evidence/{submitted}", ()),
     # Two attempts compared; the World's item has one, so the entitled get 404 here too
     # (tests/assessment/test_diff.py lets them through with two).
     Route("assessment.diff", "GET", "/assessment/evidence/{submitted}/diff", ()),
     Route("assessment.learner", "GET", "/assessment/learners/{learner}", ()),
+    # Tracking (assessment/tracking_views.py): the learner's grid as CSV for whoever may see the
+    # page; signing off for the learner's own assessor; the cohort matrix for assessors (their
+    # own learners), IQAs and admins.
+    Route("assessment.learner_csv", "GET", "/assessment/learners/{learner}/tracking.csv", ()),
+    Route(
+        "assessment.sign_off",
+        "POST",
+        "/assessment/learners/{learner}/elements/pts-a/sign-off",
+        (Role.ASSESSOR,),
+    ),
+    Route("assessment.cohort", "GET", "/assessment/cohort", (Role.ASSESSOR, Role.IQA, Role.ADMIN)),
+    Route(
+        "assessment.cohort_csv",
+        "GET",
+        "/assessment/cohort.csv?group=none",
+        (Role.ASSESSOR, Role.IQA, Role.ADMIN),
+    ),
     Route("export.portfolio", "GET", "/export/learners/{learner}/portfolio.pdf", ()),
     Route("export.sheet", "GET", "/export/elements/pts-a/sheet.pdf", ()),
+    # Internal quality assurance (portfolio/iqa): IQAs do everything; admins read every page and
+    # change sampling plans, but never sample, review or countersign.
+    Route("iqa.index", "GET", "/iqa/", (Role.IQA, Role.ADMIN)),
+    Route("iqa.plans", "GET", "/iqa/plans", (Role.IQA, Role.ADMIN)),
+    Route("iqa.plan", "GET", "/iqa/plans/{assessor}", (Role.IQA, Role.ADMIN)),
+    Route("iqa.plan", "POST", "/iqa/plans/{assessor}", (Role.IQA, Role.ADMIN)),
+    Route("iqa.propose", "GET", "/iqa/samples/new", (Role.IQA,)),
+    Route("iqa.take", "POST", "/iqa/samples", (Role.IQA,)),
+    Route("iqa.sample", "GET", "/iqa/samples/{sample}", (Role.IQA, Role.ADMIN)),
+    Route("iqa.item", "GET", "/iqa/samples/{sample}/items/{sample_item}", (Role.IQA, Role.ADMIN)),
+    Route("iqa.review", "POST", "/iqa/samples/{sample}/items/{sample_item}/verdict", (Role.IQA,)),
+    Route("iqa.countersignatures", "GET", "/iqa/countersignatures", (Role.IQA, Role.ADMIN)),
+    Route("iqa.countersign", "POST", "/iqa/decisions/{decision}/countersignature", (Role.IQA,)),
     # The question bank (quizzes/authoring_views.py): tutors and admins only.
     Route("quizzes.manage", "GET", "/quizzes/manage", (Role.TUTOR, Role.ADMIN)),
     Route(
@@ -201,6 +247,12 @@ def world(app: Flask, make: Factory) -> World:
         first = quizzes.shown_questions(attempt)[0]
         quizzes.answer_question(attempt, 1, right_answer(first.spec))
         attempt_id = attempt.id
+        comment_bank.add_to_bank(
+            db.session.get(User, assessor.id),
+            {"pts-a.1": PointMark(PointStatus.MET, "Rights named.", save_to_bank=True)},
+        )
+        db.session.commit()
+        comment_id = db.session.scalars(select(CommentBankEntry.id)).one()
         attachment_id = add_attachment(
             db.session.get(Evidence, draft.id),
             db.session.get(User, learner.id),
@@ -208,6 +260,15 @@ def world(app: Flask, make: Factory) -> World:
             b"Call log: refund agreed.\n",
             "",
         ).id
+    # IQA: a decision on a second item of the learner's, in a sample the IQA took.
+    iqa = make.user(Role.IQA)
+    with app.app_context():
+        decision = decide(assessor, make.submission(learner, title="Sampled"))
+        sample = iqa_services.take_sample(
+            db.session.get(User, iqa.id), iqa_services.default_period(), {decision.id}
+        )
+        sample_ids = {"sample": sample.id, "sample_item": sample.items[0].id}
+        decision_id = decision.id
     return World(
         ids={
             "learner": learner.id,
@@ -219,6 +280,10 @@ def world(app: Flask, make: Factory) -> World:
             "image": image.id,
             "draft_image": draft_image.id,
             "attachment": attachment_id,
+            "comment": comment_id,
+            "assessor": assessor.id,
+            "decision": decision_id,
+            **sample_ids,
         },
         emails={
             "learner": learner.email,
@@ -226,7 +291,7 @@ def world(app: Flask, make: Factory) -> World:
             "assessor": assessor.email,
             "other_assessor": other_assessor.email,
             "tutor": tutor.email,
-            "iqa": make.user(Role.IQA).email,
+            "iqa": iqa.email,
             "admin": make.user(Role.ADMIN).email,
         },
     )
@@ -297,12 +362,17 @@ OWNED = [
     ("other", "assessment.learner"),
     ("other", "export.portfolio"),
     ("other_assessor", "assessment.mark"),
+    ("other_assessor", "assessment.comment_delete"),
     ("other_assessor", "assessment.record"),
     ("other_assessor", "assessment.learner"),
     ("other_assessor", "export.portfolio"),
     ("tutor", "assessment.record"),
     ("tutor", "export.portfolio"),
     ("tutor", "assessment.learner"),
+    ("other", "assessment.learner_csv"),
+    ("other_assessor", "assessment.learner_csv"),
+    ("tutor", "assessment.learner_csv"),
+    ("other_assessor", "assessment.sign_off"),
 ]
 
 
@@ -327,7 +397,13 @@ HIDDEN = [
     ("tutor", "/media/pages/no-such-page/images"),
     ("admin", "/media/pages/no-such-page/images"),
     ("learner", "/export/elements/no-such-element/sheet.pdf"),
+    ("iqa", "/assessment/cohort?group=999999"),
+    ("assessor", "/assessment/cohort.csv?group=999999"),
     ("learner", "/evidence/attachments/999999"),
+    ("iqa", "/iqa/samples/999999"),
+    ("admin", "/iqa/samples/{sample}/items/999999"),
+    ("iqa", "/iqa/plans/{learner}"),  # not an assessor
+    ("admin", "/iqa/plans/999999"),
     ("admin", "/evidence/attachments/999999"),
     ("learner", "/evidence/999999/attachments"),
     ("tutor", "/quizzes/manage/no-such-quiz/questions/new?type=single"),
@@ -357,7 +433,29 @@ ENTITLED = [
     ("learner", "assessment.record"),
     ("assessor", "assessment.record"),
     ("iqa", "assessment.learner"),
+    ("learner", "assessment.learner_csv"),
+    ("assessor", "assessment.learner_csv"),
+    ("iqa", "assessment.learner_csv"),
+    ("admin", "assessment.learner_csv"),
+    ("assessor", "assessment.cohort"),
+    ("iqa", "assessment.cohort"),
+    ("admin", "assessment.cohort"),
+    ("assessor", "assessment.cohort_csv"),
+    ("iqa", "assessment.cohort_csv"),
+    ("admin", "assessment.cohort_csv"),
     ("assessor", "assessment.mark"),
+    ("assessor", "assessment.comments"),
+    ("iqa", "iqa.index"),
+    ("admin", "iqa.index"),
+    ("iqa", "iqa.plans"),
+    ("admin", "iqa.plan"),
+    ("iqa", "iqa.propose"),
+    ("iqa", "iqa.sample"),
+    ("admin", "iqa.sample"),
+    ("iqa", "iqa.item"),
+    ("admin", "iqa.item"),
+    ("iqa", "iqa.countersignatures"),
+    ("admin", "iqa.countersignatures"),
     ("learner", "evidence.attachments"),
     ("learner", "evidence.attachment"),
     ("assessor", "evidence.attachment"),

@@ -1,4 +1,5 @@
-"""Settings from PORTFOLIO_* variables: the attachment limits, and the request limit above them."""
+"""Settings from PORTFOLIO_* variables: the attachment limits, the request limit above them,
+and the assessors' turnaround."""
 
 from __future__ import annotations
 
@@ -50,4 +51,30 @@ def test_a_bad_attachment_limit_stops_the_app_starting(
 ) -> None:
     monkeypatch.setenv("PORTFOLIO_ATTACHMENT_QUOTA_BYTES", value)
     with pytest.raises(ConfigError, match="PORTFOLIO_ATTACHMENT_QUOTA_BYTES"):
+        _config(tmp_path)
+
+
+def test_the_turnaround_defaults_to_seven_working_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PORTFOLIO_TURNAROUND_DAYS", raising=False)
+    assert _config(tmp_path)["TURNAROUND_DAYS"] == 7
+    monkeypatch.setenv("PORTFOLIO_TURNAROUND_DAYS", "10")
+    assert _config(tmp_path)["TURNAROUND_DAYS"] == 10
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("a week", "must be a whole number of working days, not 'a week'"),
+        ("0", "must be more than 0"),
+        ("-1", "must be more than 0"),
+        ("61", "must be at most 60"),
+    ],
+)
+def test_a_bad_turnaround_stops_the_app_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    monkeypatch.setenv("PORTFOLIO_TURNAROUND_DAYS", value)
+    with pytest.raises(ConfigError, match=f"PORTFOLIO_TURNAROUND_DAYS {message}"):
         _config(tmp_path)

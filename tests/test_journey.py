@@ -135,10 +135,15 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
     # 5. The assessor's queue; mark every point; refer back with feedback.
     queue = assessor_c.get("/assessment/queue").get_data(as_text=True)
     mark_url = re.search(r'href="(/assessment/submissions/\d+)"', queue).group(1)
+    page = assessor_c.get(mark_url).get_data(as_text=True)
+    # The page's hidden fields: which submission, and the item's version it showed.
+    hidden = dict(re.findall(r'name="(submission_id|version)" type="hidden" value="(\d+)"', page))
+    assert set(hidden) == {"submission_id", "version"}
     r = assessor_c.post(
         mark_url,
         data={
             "csrf_token": csrf_token(assessor_c, mark_url),
+            **hidden,
             "p1_status": "met",
             "p1_comment": "Rights named correctly.",
             "p4_status": "not_yet_met",

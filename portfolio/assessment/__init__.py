@@ -1,3 +1,8 @@
 """Assessment decisions and tracking against marking points."""
 
+# The tracking pages, CSV downloads and sign-off live in tracking_views.py, and the queue,
+# marking and comment bank in marking_views.py, on this same blueprint; importing the modules is
+# what registers them, so it must happen here, before create_app registers bp.
+from portfolio.assessment import marking_views as marking_views
+from portfolio.assessment import tracking_views as tracking_views
 from portfolio.assessment.views import bp as bp

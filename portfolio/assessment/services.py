@@ -1,31 +1,43 @@
-"""Assessors' queues and decisions, and the tracking grid of marking points against evidence."""
+"""Assessors' queues and decisions. The tracking grid (tracking.py), the queue against the
+turnaround clock (caseload.py) and the marking rules and refusals (marking.py) are re-exported
+here: other features reach assessment through this module."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from portfolio.assessment.models import Decision, Outcome, PointDecision, PointStatus
+from portfolio.assessment import comment_bank, marking
+from portfolio.assessment.caseload import LearnerLoad as LearnerLoad
+from portfolio.assessment.caseload import QueueItem as QueueItem
+from portfolio.assessment.caseload import caseload_summary as caseload_summary
+from portfolio.assessment.caseload import expected_decision as expected_decision
+from portfolio.assessment.caseload import overdue_decisions as overdue_decisions
+from portfolio.assessment.caseload import queue_item as queue_item
+from portfolio.assessment.caseload import queue_items as queue_items
+from portfolio.assessment.marking import DecisionRefused as DecisionRefused
+from portfolio.assessment.marking import PointMark as PointMark
+from portfolio.assessment.marking import Refusal as Refusal
+from portfolio.assessment.marking import refuse as refuse
+from portfolio.assessment.marking import same_decision as same_decision
+from portfolio.assessment.models import Decision, Outcome, PointDecision
+from portfolio.assessment.tracking import ElementCoverage as ElementCoverage
+from portfolio.assessment.tracking import ElementGrid as ElementGrid
+from portfolio.assessment.tracking import GridCell as GridCell
+from portfolio.assessment.tracking import GridRow as GridRow
+from portfolio.assessment.tracking import coverage_by_element as coverage_by_element
+from portfolio.assessment.tracking import tracking_grid as tracking_grid
 from portfolio.auth.models import User
+from portfolio.core import audit
+from portfolio.db import utcnow
 from portfolio.evidence import services as evidence_services
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
-from portfolio.qualifications.models import Element, MarkingPoint
-
-
-class DecisionRefused(Exception):
-    """The decision was not recorded; the message says why."""
-
-
-@dataclass(frozen=True)
-class PointMark:
-    status: PointStatus
-    comment: str
 
 
 def queue(assessor: User) -> Sequence[Submission]:
@@ -34,7 +46,10 @@ def queue(assessor: User) -> Sequence[Submission]:
         select(Submission)
         .join(Evidence, Submission.evidence_id == Evidence.id)
         .join(User, Evidence.learner_id == User.id)
-        .outerjoin(Decision, Decision.submission_id == Submission.id)
+        .outerjoin(
+            Decision,
+            and_(Decision.submission_id == Submission.id, Decision.superseded_at.is_(None)),
+        )
         .where(
             User.assessor_id == assessor.id,
             Decision.id.is_(None),
@@ -45,7 +60,29 @@ def queue(assessor: User) -> Sequence[Submission]:
 
 
 def decision_for(submission: Submission) -> Decision | None:
-    return db.session.scalar(select(Decision).where(Decision.submission_id == submission.id))
+    """The decision that stands on this submission: not one an IQA has reopened."""
+    return db.session.scalar(
+        select(Decision).where(
+            Decision.submission_id == submission.id, Decision.superseded_at.is_(None)
+        )
+    )
+
+
+def superseded_decisions(evidence: Evidence) -> dict[int, list[Decision]]:
+    """Decisions an IQA reopened, kept as history: by submission id, oldest first."""
+    rows = db.session.scalars(
+        select(Decision)
+        .where(
+            Decision.submission_id.in_([s.id for s in evidence.submissions]),
+            Decision.superseded_at.is_not(None),
+        )
+        .order_by(Decision.superseded_at)
+        .options(selectinload(Decision.points))
+    )
+    found: dict[int, list[Decision]] = {}
+    for decision in rows:
+        found.setdefault(decision.submission_id, []).append(decision)
+    return found
 
 
 def decisions_for(evidence: Evidence) -> dict[int, Decision]:
@@ -53,12 +90,12 @@ def decisions_for(evidence: Evidence) -> dict[int, Decision]:
 
 
 def decisions_for_items(items: Sequence[Evidence]) -> dict[int, Decision]:
-    """Every decision on these items' submissions, by submission id, in one query (and one
-    more for their point decisions)."""
+    """The decision standing on each of these items' submissions (none an IQA reopened), by
+    submission id, in one query (and one more for their point decisions)."""
     ids = [s.id for item in items for s in item.submissions]
     rows = db.session.scalars(
         select(Decision)
-        .where(Decision.submission_id.in_(ids))
+        .where(Decision.submission_id.in_(ids), Decision.superseded_at.is_(None))
         .options(selectinload(Decision.points))
     )
     return {d.submission_id: d for d in rows}
@@ -72,139 +109,122 @@ def assessable_submission(assessor: User, submission_id: int) -> Submission | No
     return submission
 
 
+def refuse_outside_caseload(assessor: User, submission_id: int) -> DecisionRefused:
+    """A decision posted on a submission that is not the assessor's to decide (or that does
+    not exist): refused and logged like any other."""
+    submission = evidence_services.get_submission(submission_id)
+    return refuse(
+        assessor,
+        submission_id,
+        Refusal.CASELOAD,
+        "This submission is not in your caseload.",
+        learner_id=submission.evidence.learner_id if submission is not None else None,
+    )
+
+
 def record_decision(
     assessor: User,
     submission: Submission,
     marks: Mapping[str, PointMark],
     outcome: Outcome,
     feedback: str,
+    *,
+    seen_version: int | None = None,
 ) -> Decision:
-    """Record an assessor's decision on the latest submission of an item in their caseload."""
+    """Record an assessor's decision on the latest submission of an item in their caseload,
+    with its audit entry, in one transaction. `seen_version` is the item's version on the page
+    the assessor marked: if the item has changed since, the decision is refused.
+
+    Any refusal is written to the audit trail (and the log) on its own, after everything else
+    is rolled back; a refusal because a decision was recorded first carries that decision."""
     evidence = submission.evidence
+    learner_id = evidence.learner_id
+
+    def refused(reason: Refusal, message: str, existing: Decision | None = None) -> DecisionRefused:
+        return refuse(
+            assessor, submission.id, reason, message, learner_id=learner_id, existing=existing
+        )
+
     if evidence.learner.assessor_id != assessor.id:
-        raise DecisionRefused("This learner is not in your caseload.")
-    if evidence.latest is not submission or evidence.status is not EvidenceStatus.SUBMITTED:
-        raise DecisionRefused("This submission has already been decided.")
-    points = {p.id for p in qualifications.live_marking_points(evidence.element_id)}
-    if set(marks) - points:
-        raise DecisionRefused("A marking point does not belong to this element.")
-    claimed = {p.id for p in submission.claims}
-    if claimed - set(marks):
-        raise DecisionRefused("Mark every marking point the learner claimed.")
+        raise refused(Refusal.CASELOAD, "This learner is not in your caseload.")
+    existing = decision_for(submission)
+    if existing is not None:
+        raise refused(Refusal.DECIDED, "This submission has already been decided.", existing)
+    if evidence.latest is not submission:
+        raise refused(Refusal.NOT_LATEST, "The learner has sent a newer attempt: decide that.")
+    if evidence.status is not EvidenceStatus.SUBMITTED:
+        raise refused(Refusal.NOT_SUBMITTED, "This submission has already been decided.")
+    if seen_version is not None and seen_version != evidence.version:
+        raise refused(
+            Refusal.STALE, "This item has changed since you opened it: check it and decide again."
+        )
+    live = [p.id for p in qualifications.live_marking_points(evidence.element_id)]
     feedback = feedback.strip()
-    if outcome is Outcome.REFERRED and not feedback:
-        raise DecisionRefused("A referral must tell the learner what to do.")
+    problem = marking.marking_problem(
+        live, [p.id for p in submission.claims], marks, outcome, feedback
+    )
+    if problem is not None:
+        raise refused(Refusal.INVALID, problem)
     decision = Decision(
         submission_id=submission.id,
         assessor_id=assessor.id,
         outcome=outcome,
         feedback=feedback,
+        needs_countersignature=marking.needs_countersignature(assessor),
         points=[
             PointDecision(marking_point_id=mp, status=m.status, comment=m.comment.strip())
             for mp, m in sorted(marks.items())
         ],
     )
     db.session.add(decision)
-    evidence_services.mark_decided(
-        submission,
-        EvidenceStatus.ACCEPTED if outcome is Outcome.ACCEPTED else EvidenceStatus.REFERRED,
-    )
+    status = EvidenceStatus.ACCEPTED if outcome is Outcome.ACCEPTED else EvidenceStatus.REFERRED
+    evidence_services.mark_decided(submission, status)
     try:
+        # The unique index on live decisions and the item's version both stop a second
+        # decision made at the same moment (a double click, two tabs): it fails here.
+        db.session.flush()
+        comment_bank.add_to_bank(assessor, marks)
+        audit.record(
+            "decision.recorded",
+            "decision",
+            decision.id,
+            actor_id=assessor.id,
+            learner_id=learner_id,
+            before={"submission": submission.id, "evidence_status": "submitted"},
+            after={
+                "submission": submission.id,
+                "attempt": submission.number,
+                "outcome": outcome.value,
+                "feedback": feedback,
+                "points": marking.point_record(marks),
+                "needs_countersignature": decision.needs_countersignature,
+                "evidence_status": status.value,
+            },
+        )
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         db.session.rollback()
-        raise DecisionRefused("This submission has already been decided.") from None
+        raise refused(
+            Refusal.DECIDED, "This submission has already been decided.", decision_for(submission)
+        ) from None
     return decision
 
 
-@dataclass(frozen=True)
-class GridCell:
-    """One marking point against one evidence item: claimed, met or not yet met."""
-
-    status: PointStatus | None
-    claimed: bool
-
-    @property
-    def label(self) -> str:
-        if self.status is not None:
-            return self.status.label
-        return "Claimed" if self.claimed else ""
-
-
-@dataclass(frozen=True)
-class GridRow:
-    point: MarkingPoint
-    cells: tuple[GridCell, ...]
-
-    @property
-    def met(self) -> bool:
-        return any(c.status is PointStatus.MET for c in self.cells)
-
-
-@dataclass(frozen=True)
-class ElementGrid:
-    element: Element
-    evidence: tuple[Evidence, ...]
-    rows: tuple[GridRow, ...]
-
-    @property
-    def met_count(self) -> int:
-        return sum(r.met for r in self.rows)
-
-
-def tracking_grid(learner: User) -> list[ElementGrid]:
-    """Per element: marking points against the learner's submitted evidence.
-
-    A cell shows the decision on that point for the item's latest submission, or, while
-    that submission awaits a decision, whether it claims the point.
-    """
-    items = [e for e in evidence_services.list_for_learner(learner) if e.submissions]
-    decisions = decisions_for_items(items)
-    grids = []
-    for element in qualifications.list_elements():
-        element_items = tuple(e for e in items if e.element_id == element.id)
-        rows = []
-        for point in qualifications.live_marking_points(element.id):
-            cells = []
-            for item in element_items:
-                latest = item.submissions[-1]
-                decision = decisions.get(latest.id)
-                marks = {p.marking_point_id: p.status for p in decision.points} if decision else {}
-                status = marks.get(point.id)
-                claimed = any(c.id == point.id for c in latest.claims)
-                cells.append(GridCell(status=status, claimed=claimed))
-            rows.append(GridRow(point=point, cells=tuple(cells)))
-        grids.append(ElementGrid(element=element, evidence=element_items, rows=tuple(rows)))
-    return grids
-
-
-@dataclass(frozen=True)
-class ElementCoverage:
-    """An element's marking points sorted three ways, as the tracking grid counts them: met
-    (by a decision on an item's latest attempt), claimed in submitted work awaiting a
-    decision, and not yet evidenced (never claimed, or judged not yet met)."""
-
-    element: Element
-    met: tuple[MarkingPoint, ...]
-    claimed: tuple[MarkingPoint, ...]
-    missing: tuple[MarkingPoint, ...]
-
-    @property
-    def total(self) -> int:
-        return len(self.met) + len(self.claimed) + len(self.missing)
-
-
-def coverage_by_element(learner: User) -> list[ElementCoverage]:
-    """Per element, the tracking grid's rows summed up for the learner's home page."""
-    found = []
-    for grid in tracking_grid(learner):
-        met, claimed, missing = [], [], []
-        for row in grid.rows:
-            if row.met:
-                met.append(row.point)
-            elif any(c.claimed and c.status is None for c in row.cells):
-                claimed.append(row.point)
-            else:
-                missing.append(row.point)
-        found.append(ElementCoverage(grid.element, tuple(met), tuple(claimed), tuple(missing)))
-    return found
+def reopen_decision(decision: Decision) -> None:
+    """Supersede a live decision and put its submission back in the assessor's queue, as an
+    internal quality assurer's disagreement does. The decision is kept, as history; the caller
+    writes the audit entry and commits."""
+    submission = decision.submission
+    if submission.evidence.latest is not submission:
+        # The learner has already acted on it and sent a new attempt: that attempt's decision
+        # is the one to question now.
+        raise DecisionRefused("The learner has sent a new attempt since this decision.")
+    # Conditional, so two reviewers reopening the same decision at once cannot both succeed.
+    reopened = db.session.execute(
+        update(Decision)
+        .where(Decision.id == decision.id, Decision.superseded_at.is_(None))
+        .values(superseded_at=utcnow())
+    )
+    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+        raise DecisionRefused("This decision has already been reopened.")
+    evidence_services.mark_decided(submission, EvidenceStatus.SUBMITTED)

@@ -48,7 +48,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
             raise DataError("", key_node.start_mark.line + 1, "keys must be text")
         if key in result:
             raise DataError("", key_node.start_mark.line + 1, f"duplicate key {key!r}")
-        result[key] = loader.construct_object(value_node, deep=True)
+        try:
+            result[key] = loader.construct_object(value_node, deep=True)
+        except ValueError as exc:  # a date that does not exist, such as 2026-02-30
+            raise DataError("", value_node.start_mark.line + 1, f"{key!r}: {exc}") from None
         result.key_lines[key] = value_node.start_mark.line + 1
     return result
 

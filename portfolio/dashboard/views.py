@@ -30,5 +30,6 @@ def index() -> str:
         suggestions=quizzes.open_suggestions(user) if user.has_role(Role.LEARNER) else [],
         reviews_due=len(quizzes.due_reviews(user)) if user.has_role(Role.LEARNER) else 0,
         queue=assessment.queue(user) if user.has_role(Role.ASSESSOR) else [],
+        overdue=assessment.overdue_decisions() if user.has_role(Role.IQA) else [],
         learners=accounts.visible_learners(user),
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portfolio.auth.models import User
 from portfolio.auth.services import may_view_learner
+from portfolio.core import audit
 from portfolio.core.concurrency import StaleVersion, check_version, commit_versioned
 from portfolio.db import utcnow
 from portfolio.evidence import flags, versions
@@ -210,8 +211,26 @@ def submit_evidence(
     # Fixes are recorded with this submission; dismissals stay, as the text they excuse does.
     evidence.dismissals = [d for d in evidence.dismissals or [] if d.get("status") != "fixed"]
     evidence.submissions.append(submission)
+    before = {"evidence_status": evidence.status.value}
     evidence.status = EvidenceStatus.SUBMITTED
     try:
+        db.session.flush()
+        # What was signed, in the trail with the signature: the hash covers text and files.
+        audit.record(
+            "submission.created",
+            "submission",
+            submission.id,
+            actor_id=learner.id,
+            learner_id=learner.id,
+            before=before,
+            after={
+                "evidence": evidence.id,
+                "number": submission.number,
+                "content_hash": submission.content_hash,
+                "claims": sorted(evidence.draft_claims),
+                "attachments": [{"filename": a.filename, "sha256": a.sha256} for a in attachments],
+            },
+        )
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -5,7 +5,7 @@ assessment reads it too, to know whose decisions need countersigning.)"""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Text, UniqueConstraint
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portfolio.assessment.models import Decision
 from portfolio.auth.models import User
 from portfolio.db import Base, UTCDateTime, str_enum, utcnow
+from portfolio.iqa.snapshot import Frozen
+from portfolio.iqa.snapshot import read as read_snapshot
 
 
 class Verdict(enum.StrEnum):
@@ -40,6 +42,21 @@ class Sample(Base):
     items: Mapped[list[SampleItem]] = relationship(
         back_populates="sample", order_by="SampleItem.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def period(self) -> tuple[date, date] | None:
+        found = self.parameters.get("period")
+        if not found:
+            return None
+        return date.fromisoformat(found["since"]), date.fromisoformat(found["until"])
+
+    @property
+    def reviewed(self) -> int:
+        return sum(i.verdict is not None for i in self.items)
+
+    @property
+    def disagreed(self) -> int:
+        return sum(i.verdict is Verdict.DISAGREE for i in self.items)
 
 
 class SampleItem(Base):
@@ -68,3 +85,18 @@ class SampleItem(Base):
 
     sample: Mapped[Sample] = relationship(back_populates="items")
     decision: Mapped[Decision] = relationship()
+
+    @property
+    def frozen(self) -> Frozen:
+        return read_snapshot(self.snapshot)
+
+    @property
+    def state(self) -> str:
+        """Where the review stands, in words."""
+        if self.verdict is None:
+            return "To review"
+        if self.verdict is Verdict.AGREE:
+            return "Agreed"
+        if self.resolved_at is not None:
+            return "Disagreed; the assessor has decided again"
+        return "Disagreed; back with the assessor"

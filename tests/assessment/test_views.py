@@ -1,5 +1,6 @@
 """Marking in the browser: one decision per submission, errors by their fields, tampering
-ignored, and the tracking grid the learner and assessor read."""
+refused, and the tracking grid the learner and assessor read. (Refusals in depth, the comment
+bank and the queue's clock: test_marking_views.py.)"""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from portfolio.assessment.models import Decision
 from portfolio.auth.models import Role, User
+from portfolio.core.audit import AuditEntry
 from portfolio.evidence.models import EvidenceStatus, Submission
 from portfolio.extensions import db
 from tests.conftest import login
@@ -71,6 +73,17 @@ def _recorded(world: World, submission_id: int | None = None) -> list[Recorded]:
         ]
 
 
+def opened(client: FlaskClient, url: str) -> dict[str, str]:
+    """The hidden fields of the marking page at `url`, as a browser sends them back."""
+    form = read_form(client.get(url))
+    return {name: form.value(name) or "" for name in ("submission_id", "version")}
+
+
+def mark(client: FlaskClient, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Open the marking page, then send it with `data`, as an assessor does."""
+    return send(client, url, {**opened(client, url), **data})
+
+
 def _status(world: World) -> EvidenceStatus:
     with world.app.app_context():
         found = db.session.get(Submission, world.submission.id)
@@ -103,7 +116,7 @@ def test_the_queue_links_each_waiting_submission(world: World) -> None:
 
 
 def test_a_decision_is_recorded_and_leaves_the_queue(world: World) -> None:
-    response = send(world.assessor, world.mark_url, REFER)
+    response = mark(world.assessor, world.mark_url, REFER)
     assert response.status_code == 302
     assert response.headers["Location"] == "/assessment/queue"
     assert _recorded(world) == [
@@ -123,16 +136,19 @@ def test_a_decision_is_recorded_and_leaves_the_queue(world: World) -> None:
 
 
 def test_a_double_submitted_decision_is_recorded_once(world: World) -> None:
-    first = send(world.assessor, world.mark_url, ACCEPT)
-    second = send(world.assessor, world.mark_url, REFER)
-    assert first.status_code == 302
-    assert second.status_code == 302
-    assert second.headers["Location"] == f"/assessment/evidence/{world.submission.evidence_id}"
+    page = opened(world.assessor, world.mark_url)
+    first = send(world.assessor, world.mark_url, {**page, **ACCEPT})
+    second = send(world.assessor, world.mark_url, {**page, **ACCEPT})
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == "/assessment/queue"
     recorded = _recorded(world)
     assert len(recorded) == 1
     assert recorded[0].outcome == "accepted"
     assert recorded[0].status is EvidenceStatus.ACCEPTED
-    assert "already been decided" in text(world.assessor.get(second.headers["Location"]))
+    # Opened again, the page says it is decided and shows the record.
+    again = world.assessor.get(world.mark_url)
+    assert again.headers["Location"] == f"/assessment/evidence/{world.submission.evidence_id}"
+    assert "already been decided" in text(world.assessor.get(again.headers["Location"]))
 
 
 @pytest.mark.parametrize(
@@ -149,7 +165,7 @@ def test_marking_errors_show_by_their_fields_and_keep_the_input(
     world: World, change: dict[str, str], field: str, message: str
 ) -> None:
     data = {**REFER, **change}
-    response = send(world.assessor, world.mark_url, data)
+    response = mark(world.assessor, world.mark_url, data)
     assert response.status_code == 422
     form = read_form(response)
     assert message in form.errors[field]
@@ -160,38 +176,50 @@ def test_marking_errors_show_by_their_fields_and_keep_the_input(
     assert _status(world) is EvidenceStatus.SUBMITTED
 
 
-def test_tampered_fields_change_nothing(world: World) -> None:
-    # pts-a has five points (p1..p5); p6 exists only on a pts-b form.
-    tampered = {
-        **ACCEPT,
-        "p6_status": "met",
-        "p6_comment": "smuggled",
-        "pts-b.1": "met",
-        "assessor_id": "1",
-        "submission_id": "999",
-    }
-    response = send(world.assessor, world.mark_url, tampered)
-    assert response.status_code == 302
-    recorded = _recorded(world)
-    assert len(recorded) == 1
-    assert set(recorded[0].points) == {"pts-a.1", "pts-a.4"}
+def _refusals(world: World) -> list[dict[str, object]]:
     with world.app.app_context():
-        decision = db.session.scalar(
-            select(Decision).where(Decision.submission_id == world.submission.id)
-        )
-        assert decision is not None and decision.assessor.name == "Alan Assessor"
+        return [
+            e.after or {}
+            for e in db.session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "decision.refused")
+            )
+        ]
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        # pts-a has five points (p1..p5); p6 exists only on a pts-b form.
+        {"p6_status": "met", "p6_comment": "smuggled"},
+        {"pts-b.1": "met"},
+        {"assessor_id": "1"},
+        {"learner_id": "1"},
+        {"status": "accepted"},
+        {"signer": "Someone Else"},
+        {"submission_id": "999"},
+        {"version": ""},
+    ],
+    ids=["other-point", "point-id", "assessor", "learner", "status", "signer", "id", "version"],
+)
+def test_a_tampered_form_is_refused_and_logged(world: World, tampered: dict[str, str]) -> None:
+    response = mark(world.assessor, world.mark_url, {**ACCEPT, **tampered})
+    assert response.status_code == 400
+    assert "the form had been changed" in text(response)
+    assert _recorded(world) == []
+    assert _status(world) is EvidenceStatus.SUBMITTED
+    assert [r["reason"] for r in _refusals(world)] == ["tampered_form"]
 
 
 def test_a_tampered_field_alone_does_not_stand_in_for_a_claimed_point(world: World) -> None:
     tampered = {**ACCEPT, "p4_status": "", "p6_status": "met", "p6_comment": "pts-b.1"}
-    response = send(world.assessor, world.mark_url, tampered)
-    assert response.status_code == 422
+    response = mark(world.assessor, world.mark_url, tampered)
+    assert response.status_code == 400
     assert _recorded(world) == []
     assert _status(world) is EvidenceStatus.SUBMITTED
 
 
 def test_an_invalid_status_value_is_refused(world: World) -> None:
-    response = send(world.assessor, world.mark_url, {**ACCEPT, "p2_status": "exceeded"})
+    response = mark(world.assessor, world.mark_url, {**ACCEPT, "p2_status": "exceeded"})
     assert response.status_code == 422
     assert "p2_status" in read_form(response).errors
     assert _recorded(world) == []
@@ -215,7 +243,7 @@ def test_the_grid_shows_claims_then_the_latest_decision(world: World) -> None:
     assert cells["pts-a.1"] == ["Claimed"] and cells["pts-a.4"] == ["Claimed"]
     assert cells["pts-a.2"] == ["—"]
 
-    send(world.assessor, world.mark_url, REFER)
+    mark(world.assessor, world.mark_url, REFER)
     html = world.assessor.get(grid_url).get_data(as_text=True)
     cells = _cells(html)
     assert cells["pts-a.1"] == ["Met"] and cells["pts-a.4"] == ["Not yet met"]
@@ -252,7 +280,7 @@ def test_the_grid_shows_claims_then_the_latest_decision(world: World) -> None:
         latest = db.session.scalar(
             select(Submission.id).where(Submission.evidence_id == item_id, Submission.number == 2)
         )
-    response = send(
+    response = mark(
         world.assessor,
         f"/assessment/submissions/{latest}",
         {

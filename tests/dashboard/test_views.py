@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+import pytest
 from flask import Flask
 
+from portfolio.assessment import caseload
 from portfolio.auth.models import Role
+from portfolio.evidence.models import Submission
+from portfolio.extensions import db
 from tests.conftest import login
 from tests.factories import Factory
 from tests.helpers import text
@@ -39,3 +45,34 @@ def test_other_roles_do_not_get_the_learner_sections(app: Flask, make: Factory) 
     login(client, make.user(Role.ASSESSOR).email)
     html = text(client.get("/"))
     assert "What to do next" not in html and "Marking points per element" not in html
+
+
+def test_the_iqa_home_page_lists_decisions_overdue(
+    app: Flask, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caseload, "today", lambda: date(2026, 3, 12))
+    assessor = make.user(Role.ASSESSOR, name="Alan Assessor")
+    learner = make.learner(assessor=assessor, name="Lily Learner")
+    late, on_time = make.submission(learner, title="Sofa complaint"), make.submission(learner)
+    with app.app_context():
+        for submission, day in ((late, 2), (on_time, 11)):
+            found = db.session.get(Submission, submission.id)
+            assert found is not None
+            found.submitted_at = datetime(2026, 3, day, 10, tzinfo=UTC)
+        db.session.commit()
+    iqa = app.test_client()
+    login(iqa, make.user(Role.IQA).email)
+    html = text(iqa.get("/"))
+    section = html.split('<h2 id="overdue-title">Decisions overdue</h2>')[1].split("</section>")[0]
+    row = section.split("<tbody>")[1]
+    assert f'<a href="/assessment/evidence/{late.evidence_id}">Sofa complaint</a>' in row
+    assert "<td>Lily Learner</td>" in row and "<td>Alan Assessor</td>" in row
+    assert '<strong class="badge badge-overdue">Overdue</strong> by 1 working day' in row
+    assert "Kettle refund" not in section  # on time: not the IQA's concern yet
+
+    # Others do not get the list; with nothing late, the IQA is told so.
+    assessor_client = app.test_client()
+    login(assessor_client, assessor.email)
+    assert "Decisions overdue" not in text(assessor_client.get("/"))
+    monkeypatch.setattr(caseload, "today", lambda: date(2026, 3, 2))
+    assert "No decision is overdue." in text(iqa.get("/"))

@@ -11,8 +11,10 @@ from sqlalchemy import func, insert, select, update
 from portfolio.assessment import services as assessment
 from portfolio.assessment.models import Outcome, PointStatus
 from portfolio.auth.models import Role, User
+from portfolio.core.audit import AuditEntry, verify_chain
 from portfolio.db import utcnow
 from portfolio.evidence import services as evidence
+from portfolio.evidence.attachments import add_attachment
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.extensions import db
 from portfolio.qualifications.models import MarkingPoint
@@ -273,3 +275,36 @@ def test_accepted_evidence_stays_locked(learner: User, make: Factory) -> None:
     assert item.status is EvidenceStatus.ACCEPTED
     with pytest.raises(evidence.NotEditable):
         _save(item)
+
+
+def test_a_submission_is_written_to_the_audit_trail(learner: User, make: Factory) -> None:
+    item = make.evidence(learner, title="Kettle refund", claims=("pts-a.4", "pts-a.1"))
+    add_attachment(item, learner, "call-log.txt", b"Call log: refund agreed.\n", "")
+    submission = evidence.submit_evidence(item, learner, "Lily Learner")
+    (entry,) = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "submission.created")
+    )
+    assert (entry.actor_id, entry.learner_id) == (learner.id, learner.id)
+    assert (entry.subject_type, entry.subject_id) == ("submission", str(submission.id))
+    assert entry.before == {"evidence_status": "draft"}
+    assert entry.after == {
+        "evidence": item.id,
+        "number": 1,
+        "content_hash": submission.content_hash,
+        "claims": ["pts-a.1", "pts-a.4"],
+        "attachments": [
+            {
+                "filename": "call-log.txt",
+                "sha256": hashlib.sha256(b"Call log: refund agreed.\n").hexdigest(),
+            }
+        ],
+    }
+    assert verify_chain().intact
+
+
+def test_a_refused_submission_writes_no_audit_entry(learner: User, make: Factory) -> None:
+    item = make.evidence(learner)
+    with pytest.raises(evidence.SubmitRefused):
+        evidence.submit_evidence(item, learner, "Someone Else")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0

@@ -4,6 +4,7 @@ is refused with its file, line and field."""
 from __future__ import annotations
 
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -361,6 +362,7 @@ def test_portfolio_check_reports_a_bad_evidence_type(tmp_path: Path) -> None:
     for folder in ("quizzes", "pages"):
         (content / folder).mkdir(parents=True)
     (content / "evidence").mkdir()
+    shutil.copyfile(ROOT / "content" / "calendar.yaml", content / "calendar.yaml")
     _write(content / "evidence", EVERY_TYPE.replace("type: money", "type: cash", 1))
     data = read_all(ROOT / "rubrics", content)
     assert [str(e) for e in data.errors] == [

@@ -1,0 +1,346 @@
+"""Tracking: one learner's marking points against their evidence, and a group of learners
+against the marking points, read from live decisions only; each drawn as tables that the page
+and its CSV share."""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portfolio.assessment.models import Decision, ElementSignOff, PointStatus
+from portfolio.auth.models import User
+from portfolio.core.tables import Cell, Heading, Row, Table
+from portfolio.evidence import services as evidence_services
+from portfolio.evidence.models import Evidence
+from portfolio.extensions import db
+from portfolio.qualifications import services as qualifications
+from portfolio.qualifications.models import Element, MarkingPoint
+
+BLANK = "—"  # an empty cell, on screen and in the CSV alike
+
+
+class CellState(enum.StrEnum):
+    """One marking point against one evidence item, as the item's latest submission stands."""
+
+    MET = "met"
+    NOT_YET_MET = "not_yet_met"
+    NOT_APPLICABLE = "not_applicable"
+    CLAIMED = "claimed"  # claimed, and the submission awaits a decision
+    AWAITING_COUNTERSIGNATURE = "awaiting_countersignature"  # a trainee's decision
+    NONE = "none"
+
+
+class Progress(enum.StrEnum):
+    """One marking point for one learner, over all their evidence (the cohort matrix)."""
+
+    MET = "met"
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
+
+    @property
+    def label(self) -> str:
+        return {"met": "Met", "in_progress": "In progress", "not_started": "Not started"}[
+            self.value
+        ]
+
+
+_UNDER_WAY = {CellState.CLAIMED, CellState.NOT_YET_MET, CellState.AWAITING_COUNTERSIGNATURE}
+
+
+@dataclass(frozen=True)
+class GridCell:
+    status: PointStatus | None  # the live decision's mark on this point, if it marked it
+    claimed: bool
+    # A trainee's decision stands only once countersigned: until then it meets nothing.
+    awaiting_countersignature: bool = False
+    decision_id: int | None = None
+    submission_number: int | None = None
+
+    @property
+    def state(self) -> CellState:
+        if self.status is None:
+            return CellState.CLAIMED if self.claimed else CellState.NONE
+        if self.awaiting_countersignature:
+            return CellState.AWAITING_COUNTERSIGNATURE
+        return CellState(self.status.value)
+
+    @property
+    def met(self) -> bool:
+        return self.state is CellState.MET
+
+    @property
+    def label(self) -> str:
+        if self.status is None:
+            return "Claimed" if self.claimed else ""
+        if self.awaiting_countersignature:
+            return f"{self.status.label}, awaiting countersignature"
+        return self.status.label
+
+
+@dataclass(frozen=True)
+class GridRow:
+    point: MarkingPoint
+    cells: tuple[GridCell, ...]
+
+    @property
+    def met(self) -> bool:
+        return any(c.met for c in self.cells)
+
+    @property
+    def not_yet_met(self) -> bool:
+        return not self.met and any(c.state is CellState.NOT_YET_MET for c in self.cells)
+
+    @property
+    def awaiting_decision(self) -> bool:
+        """Claimed in work not yet decided, or decided by a trainee and not yet countersigned."""
+        pending = (CellState.CLAIMED, CellState.AWAITING_COUNTERSIGNATURE)
+        return not self.met and any(c.state in pending for c in self.cells)
+
+    @property
+    def progress(self) -> Progress:
+        if self.met:
+            return Progress.MET
+        if any(c.state in _UNDER_WAY for c in self.cells):
+            return Progress.IN_PROGRESS
+        return Progress.NOT_STARTED
+
+
+def signed_off_text(sign_off: ElementSignOff) -> str:
+    at = sign_off.signed_at
+    return f"Signed off by {sign_off.assessor.name} on {at.day} {at:%B %Y}"
+
+
+def _complete(rows: Sequence[GridRow]) -> bool:
+    return bool(rows) and all(r.met for r in rows)
+
+
+@dataclass(frozen=True)
+class ElementGrid:
+    """One element for one learner: live marking points (rows) against the learner's submitted
+    items (columns, numbered E<first_number> onwards across the learner's elements)."""
+
+    element: Element
+    evidence: tuple[Evidence, ...]
+    rows: tuple[GridRow, ...]
+    first_number: int = 1
+    sign_off: ElementSignOff | None = None
+
+    @property
+    def met_count(self) -> int:
+        return sum(r.met for r in self.rows)
+
+    @property
+    def not_yet_met_count(self) -> int:
+        return sum(r.not_yet_met for r in self.rows)
+
+    @property
+    def outstanding_count(self) -> int:
+        return len(self.rows) - self.met_count - self.not_yet_met_count
+
+    @property
+    def complete(self) -> bool:
+        """Every marking point met: the element may be signed off."""
+        return _complete(self.rows)
+
+    @property
+    def signed_off(self) -> str:
+        return signed_off_text(self.sign_off) if self.sign_off is not None else ""
+
+    def evidence_of_points(self) -> dict[str, dict[str, int | None]]:
+        """Each met point with the decision, item and attempt that met it (the first, in
+        column order): what a sign-off freezes."""
+        found: dict[str, dict[str, int | None]] = {}
+        for row in self.rows:
+            for item, cell in zip(self.evidence, row.cells, strict=True):
+                if cell.met:
+                    found[row.point.id] = {
+                        "decision_id": cell.decision_id,
+                        "evidence_id": item.id,
+                        "submission_number": cell.submission_number,
+                    }
+                    break
+        return found
+
+    @property
+    def table(self) -> Table:
+        caption = (
+            f"{self.element.title}: {self.met_count} of {len(self.rows)} marking points met, "
+            f"{self.not_yet_met_count} not yet met, {self.outstanding_count} outstanding"
+        )
+        if self.sign_off is not None:
+            caption += f"; {signed_off_text(self.sign_off).lower()}"
+        return Table(
+            caption=caption,
+            columns=(
+                Heading("Marking point"),
+                *(
+                    Heading(f"E{n}", item.title, ": ")
+                    for n, item in enumerate(self.evidence, self.first_number)
+                ),
+                Heading("Met"),
+            ),
+            rows=tuple(
+                Row(
+                    Heading(row.point.id, row.point.text),
+                    (
+                        *(Cell(c.label or BLANK, c.state.value) for c in row.cells),
+                        Cell("Yes" if row.met else "No"),
+                    ),
+                )
+                for row in self.rows
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class LatestAttempt:
+    """What tracking reads of one evidence item: its latest submission's claims and the live
+    decision on it, if any."""
+
+    element_id: str
+    number: int
+    claims: frozenset[str]
+    decision_id: int | None = None
+    awaiting_countersignature: bool = False
+    marks: Mapping[str, PointStatus] = field(default_factory=dict)
+
+    def cell(self, point_id: str) -> GridCell:
+        status = self.marks.get(point_id)
+        return GridCell(
+            status=status,
+            claimed=point_id in self.claims,
+            awaiting_countersignature=self.awaiting_countersignature,
+            decision_id=self.decision_id if status is not None else None,
+            submission_number=self.number,
+        )
+
+
+def _uncountersigned(decision: Decision) -> bool:
+    return decision.needs_countersignature and decision.countersigned_at is None
+
+
+def live_points_by_element() -> dict[str, list[MarkingPoint]]:
+    """Every element's live marking points in rubric order, in one query."""
+    found: dict[str, list[MarkingPoint]] = defaultdict(list)
+    for point in db.session.scalars(
+        select(MarkingPoint)
+        .where(MarkingPoint.retired.is_(False))
+        .order_by(MarkingPoint.element_id, MarkingPoint.position)
+    ):
+        found[point.element_id].append(point)
+    return found
+
+
+def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSignOff]:
+    rows = db.session.scalars(
+        select(ElementSignOff)
+        .where(ElementSignOff.learner_id.in_(list(learner_ids)))
+        .options(joinedload(ElementSignOff.assessor))
+    )
+    return {(s.learner_id, s.element_id): s for s in rows}
+
+
+def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
+    """Each item's latest submission with the live decision on it (superseded ones are
+    history), in one query and one more for the point marks."""
+    latest = {item.id: item.submissions[-1] for item in items}
+    decisions: dict[int, Decision] = {}
+    if latest:
+        decisions = {
+            d.submission_id: d
+            for d in db.session.scalars(
+                select(Decision)
+                .where(
+                    Decision.submission_id.in_([s.id for s in latest.values()]),
+                    Decision.superseded_at.is_(None),
+                )
+                .options(selectinload(Decision.points))
+            )
+        }
+    found = {}
+    for item in items:
+        submission = latest[item.id]
+        claims = frozenset(p.id for p in submission.claims)
+        decision = decisions.get(submission.id)
+        found[item.id] = (
+            LatestAttempt(item.element_id, submission.number, claims)
+            if decision is None
+            else LatestAttempt(
+                item.element_id,
+                submission.number,
+                claims,
+                decision.id,
+                _uncountersigned(decision),
+                {p.marking_point_id: p.status for p in decision.points},
+            )
+        )
+    return found
+
+
+def tracking_grid(learner: User) -> list[ElementGrid]:
+    """Per element: live marking points against the learner's submitted evidence.
+
+    A cell shows the live decision on that point for the item's latest submission, or, while
+    that submission awaits a decision, whether it claims the point.
+    """
+    items = [e for e in evidence_services.list_for_learner(learner) if e.submissions]
+    latest = _latest_of_items(items)
+    points = live_points_by_element()
+    signed = sign_offs_for([learner.id])
+    grids, number = [], 1
+    for element in qualifications.list_elements():
+        element_items = tuple(e for e in items if e.element_id == element.id)
+        rows = tuple(
+            GridRow(point, tuple(latest[item.id].cell(point.id) for item in element_items))
+            for point in points.get(element.id, [])
+        )
+        grids.append(
+            ElementGrid(element, element_items, rows, number, signed.get((learner.id, element.id)))
+        )
+        number += len(element_items)
+    return grids
+
+
+@dataclass(frozen=True)
+class ElementCoverage:
+    """An element's marking points sorted three ways, as the tracking grid counts them: met
+    (by a standing decision on an item's latest attempt), awaiting a decision (claimed in
+    submitted work, or decided by a trainee and not yet countersigned), and not yet evidenced
+    (never claimed, or judged not yet met)."""
+
+    element: Element
+    met: tuple[MarkingPoint, ...]
+    claimed: tuple[MarkingPoint, ...]
+    missing: tuple[MarkingPoint, ...]
+    sign_off: ElementSignOff | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.met) + len(self.claimed) + len(self.missing)
+
+    @property
+    def signed_off(self) -> str:
+        return signed_off_text(self.sign_off) if self.sign_off is not None else ""
+
+
+def coverage_by_element(learner: User) -> list[ElementCoverage]:
+    """Per element, the tracking grid's rows summed up for the learner's home page."""
+    found = []
+    for grid in tracking_grid(learner):
+        met, claimed, missing = [], [], []
+        for row in grid.rows:
+            if row.met:
+                met.append(row.point)
+            elif row.awaiting_decision:
+                claimed.append(row.point)
+            else:
+                missing.append(row.point)
+        found.append(
+            ElementCoverage(grid.element, tuple(met), tuple(claimed), tuple(missing), grid.sign_off)
+        )
+    return found

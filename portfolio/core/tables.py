@@ -1,0 +1,91 @@
+"""Tables as data: one value that both the HTML page and its CSV download are drawn from, so
+the two cannot say different things; and the CSV writer, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
+# a name like "=HYPERLINK(...)" must arrive as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Excel reads a CSV as UTF-8 only when the file starts with a byte order mark.
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A row or column heading: a short label (bold, or the whole heading in print) and,
+    optionally, the longer text after it. `sep` joins them in the text a CSV cell holds and
+    a screen reader reads."""
+
+    label: str
+    detail: str = ""
+    sep: str = " "
+    # A link to follow from the heading on screen: an endpoint and its url_for arguments.
+    endpoint: str = ""
+    args: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}{self.sep}{self.detail}" if self.detail else self.label
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    # Drawn as the class cell-<state> (the colour); the text alone says the same thing.
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    heading: Heading
+    cells: tuple[Cell, ...]
+
+    @property
+    def texts(self) -> list[str]:
+        return [self.heading.text, *(c.text for c in self.cells)]
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    columns: tuple[Heading, ...]  # the first heads the row headings
+    rows: tuple[Row, ...]
+    foot: tuple[Row, ...] = ()
+
+    def csv_rows(self) -> list[list[str]]:
+        """The caption, the column headings, then every row (body, then foot): the screen
+        table, line for line."""
+        return [
+            [self.caption],
+            [c.text for c in self.columns],
+            *(r.texts for r in (*self.rows, *self.foot)),
+        ]
+
+
+def neutralise(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def csv_text(title: str, tables: Iterable[Table]) -> str:
+    """A title line, then each table with a blank line before it; every cell neutralised, and
+    a byte order mark first so Excel reads the file as UTF-8."""
+    lines: list[Sequence[str]] = [[title]]
+    for table in tables:
+        lines += [[], *table.csv_rows()]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([neutralise(v) for v in line] for line in lines)
+    return _BOM + out.getvalue()
+
+
+def safe_filename(*parts: str, extension: str) -> str:
+    """ASCII letters, digits and hyphens only: nothing a Content-Disposition header or a file
+    system could read as a quote, a path or another header."""
+    stem = "-".join(filter(None, (re.sub(r"[^A-Za-z0-9]+", "-", p).strip("-") for p in parts)))
+    return f"{stem.lower() or 'download'}.{extension}"
