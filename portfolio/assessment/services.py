@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portfolio.assessment import comment_bank, marking
+from portfolio.assessment import comment_bank, marking, signoff
 from portfolio.assessment.caseload import LearnerLoad as LearnerLoad
 from portfolio.assessment.caseload import QueueItem as QueueItem
 from portfolio.assessment.caseload import caseload_summary as caseload_summary
@@ -210,7 +210,7 @@ def record_decision(
     return decision
 
 
-def reopen_decision(decision: Decision) -> None:
+def reopen_decision(decision: Decision, by: User | None = None) -> None:
     """Supersede a live decision and put its submission back in the assessor's queue, as an
     internal quality assurer's disagreement does. The decision is kept, as history; the caller
     writes the audit entry and commits."""
@@ -228,3 +228,4 @@ def reopen_decision(decision: Decision) -> None:
     if reopened.rowcount != 1:  # type: ignore[attr-defined]
         raise DecisionRefused("This decision has already been reopened.")
     evidence_services.mark_decided(submission, EvidenceStatus.SUBMITTED)
+    signoff.withdraw_sign_offs_resting_on(decision, by.id if by else None)

@@ -267,7 +267,7 @@ def review_item(item: SampleItem, iqa: User, verdict: Verdict, feedback: str) ->
     before = {"verdict": None, "decision": decision.id, "outcome": decision.outcome.value}
     if verdict is Verdict.DISAGREE:
         try:
-            assessment.reopen_decision(decision)
+            assessment.reopen_decision(decision, iqa)
         except assessment.DecisionRefused as refused:
             db.session.rollback()
             raise Refused(f"{refused} Your verdict was not recorded.") from None

@@ -200,3 +200,60 @@ def test_may_sign_off_offers_the_button_only_when_it_would_work(
     assert not offered(make.user(Role.IQA)) and not offered(learner)
     signoff.sign_off_element(assessor, learner, element)
     assert not offered(assessor)
+
+
+def test_a_trainee_assessor_cannot_sign_off(
+    assessor: User, learner: User, element: Element, make: Factory
+) -> None:
+    from portfolio.assessment.models import AssessorStatus, SamplingPlan
+
+    first, second, _ = _complete(learner, assessor, make)
+    countersign(first, assessor)
+    countersign(second, assessor)
+    db.session.add(
+        SamplingPlan(assessor_id=assessor.id, status=AssessorStatus.TRAINEE, percentage=100)
+    )
+    db.session.commit()
+    _refused(assessor, learner, element, "A trainee assessor cannot sign off")
+    grid = next(g for g in tracking.tracking_grid(learner) if g.element.id == "pts-a")
+    assert not signoff.may_sign_off(assessor, learner, grid)
+
+
+def test_reopening_a_decision_behind_a_sign_off_withdraws_it(
+    assessor: User, learner: User, element: Element, make: Factory
+) -> None:
+    from portfolio.assessment import services
+    from portfolio.assessment.models import Decision
+
+    first, _second, _ = _complete(learner, assessor, make)
+    sign_off = signoff.sign_off_element(assessor, learner, element)
+    iqa = make.user(Role.IQA)
+    decision = db.session.get(Decision, first)
+    assert decision is not None
+    services.reopen_decision(decision, iqa)
+    db.session.commit()
+    assert db.session.get(ElementSignOff, sign_off.id) is None
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "element.sign_off_withdrawn")
+    ).one()
+    assert entry.actor_id == iqa.id and entry.learner_id == learner.id
+    assert entry.before is not None and entry.before["element"] == "pts-a"
+    assert entry.after == {"reason": f"decision {first} was reopened"}
+    assert verify_chain().intact
+
+
+def test_reopening_an_unrelated_decision_leaves_the_sign_off(
+    assessor: User, learner: User, element: Element, make: Factory
+) -> None:
+    from portfolio.assessment import services
+    from portfolio.assessment.models import Decision
+
+    _complete(learner, assessor, make)
+    sign_off = signoff.sign_off_element(assessor, learner, element)
+    other = make.submission(learner, element_id="pts-b", title="Three", claims=("pts-b.1",))
+    decided = decide(other.id, {"pts-b.1": MET}, assessor=assessor)
+    decision = db.session.get(Decision, decided)
+    assert decision is not None
+    services.reopen_decision(decision)
+    db.session.commit()
+    assert db.session.get(ElementSignOff, sign_off.id) is not None
