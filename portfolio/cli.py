@@ -1,4 +1,4 @@
-"""The `portfolio` command: init, demo, check, create-user, plus Flask's run and db."""
+"""The `portfolio` command: init, demo, check, create-user, export, plus Flask's run and db."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from portfolio.auth.models import Role, User
 from portfolio.content import services as content
 from portfolio.core.audit import verify_chain
 from portfolio.data import DataSet, read_all, read_pages
+from portfolio.export import services as export
+from portfolio.export.facts import Scope
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import demo as quiz_demo
 from portfolio.quizzes import services as quizzes
@@ -235,3 +237,26 @@ def create_user(
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.name} <{user.email}> with roles: {', '.join(roles)}.")
+
+
+@main.command("export")
+@click.option("--learner", "email", required=True, help="The learner's email.")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf"
+)
+@click.option("--element", "element_id", help="Only this element's evidence.")
+@click.option("--eqa", is_flag=True, help="Only IQA-sampled decisions; other learners redacted.")
+@click.option("--pdfa", is_flag=True, help="PDF/A-3b, for archiving.")
+@with_appcontext
+def export_command(email: str, out: Path, element_id: str | None, eqa: bool, pdfa: bool) -> None:
+    """Write a learner's portfolio PDF to FILE.pdf."""
+    learner = accounts.find_user_by_email(email)
+    if learner is None or not learner.has_role(Role.LEARNER):
+        click.echo(f"No learner with email {email}.", err=True)
+        sys.exit(1)
+    if element_id is not None and qualifications.get_element(element_id) is None:
+        click.echo(f"No element with id {element_id}.", err=True)
+        sys.exit(1)
+    pdf = export.render_portfolio(learner, Scope(element_id, eqa), pdfa=pdfa)
+    out.write_bytes(pdf.data)
+    click.echo(f"Wrote {out}: {pdf.pages} page(s), {len(pdf.data):,} bytes.")

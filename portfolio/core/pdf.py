@@ -4,13 +4,17 @@ attachments). No file://, no network, no redirects, nothing else."""
 
 from __future__ import annotations
 
+import io
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
+from weasyprint.css import ColorProfile
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 # A host that cannot resolve, so even a bug here could not reach a network.
@@ -50,7 +54,68 @@ class AllowListFetcher(URLFetcher):  # type: ignore[misc]
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mimetype})
 
 
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file to carry inside the PDF, as bytes the app has read itself: never a URL the
+    document names, so a document cannot choose what gets embedded."""
+
+    name: str
+    data: bytes
+    description: str = ""
+    # PDF/A-3's AFRelationship: "Data" for the facts the pages show, "Source" for originals.
+    relationship: str = "Supplement"
+
+
+def _srgb_profile() -> ColorProfile:
+    data = (resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+    return ColorProfile(
+        io.BytesIO(data), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
+    )
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+
+
 def render_pdf(html: str, files: Mapping[str, Path] | None = None) -> bytes:
     """HTML from our own templates to PDF bytes; `files` are the only extra URLs it may load."""
+    return render_document(html, files).data
+
+
+def render_document(
+    html: str,
+    files: Mapping[str, Path] | None = None,
+    *,
+    embedded: Sequence[EmbeddedFile] = (),
+    pdfa: bool = False,
+    tagged: bool = False,
+) -> RenderedPdf:
+    """As render_pdf, with the page count. `embedded` files go inside the PDF; `pdfa` makes
+    PDF/A-3b (archival, and the variant that allows embedded files); `tagged` adds the
+    structure tree screen readers use."""
     fetcher = AllowListFetcher(Path(current_app.static_folder or "static"), files)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]
+    attachments = [
+        Attachment(
+            file_obj=io.BytesIO(f.data),
+            name=f.name,
+            description=f.description or None,
+            relationship=f.relationship,
+            url_fetcher=fetcher,
+        )
+        for f in embedded
+    ]
+    options: dict[str, Any] = {"attachments": attachments, "pdf_tags": tagged}
+    profiles: dict[str, ColorProfile] = {}
+    if pdfa:
+        options["pdf_variant"] = "pdf/a-3b"
+        # PDF/A needs an sRGB output intent. WeasyPrint's own loads its bundled profile from
+        # a file it never closes (a ResourceWarning per export); this is the same profile,
+        # read and closed here, under a name the variant's default does not overwrite.
+        options["output_intent"] = "srgb-profile"
+        profiles["srgb-profile"] = _srgb_profile()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        color_profiles=profiles, **options
+    )
+    return RenderedPdf(document.write_pdf(**options), len(document.pages))

@@ -8,44 +8,83 @@ from collections.abc import Sequence
 from flask import current_app, render_template
 
 from portfolio.assessment import services as assessment
-from portfolio.assessment.models import Decision
 from portfolio.auth.models import User
 from portfolio.content import services as content
 from portfolio.content.models import Page
-from portfolio.core.pdf import render_pdf
+from portfolio.core.pdf import BASE_URL, EmbeddedFile, RenderedPdf, render_document, render_pdf
 from portfolio.db import utcnow
+from portfolio.evidence import attachments
 from portfolio.evidence import services as evidence_services
-from portfolio.evidence.models import Evidence
+from portfolio.evidence.models import Attachment
+from portfolio.export.facts import AttachmentFacts, PortfolioPack, Scope
+from portfolio.export.pack import build_pack, pack_json
+from portfolio.extensions import db
 from portfolio.media import services as media
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element
 
 
-def _decisions_by_item(items: list[Evidence]) -> dict[int, dict[int, Decision]]:
-    found = assessment.decisions_for_items(items)
-    return {e.id: {s.id: found[s.id] for s in e.submissions if s.id in found} for e in items}
+def attachment_url(file: AttachmentFacts) -> str:
+    """The address an inline image has in the pack: served only because the pack names it."""
+    return f"{BASE_URL}evidence-files/{file.id}"
 
 
-def portfolio_html(learner: User) -> str:
-    grids = assessment.tracking_grid(learner)
-    # The same order as the grid's columns, so "E2" means one item everywhere in the PDF.
-    items = [item for grid in grids for item in grid.evidence]
+def portfolio_html(
+    learner: User, scope: Scope | None = None, pack: PortfolioPack | None = None
+) -> str:
+    pack = pack or build_pack(learner, scope)
+    shown = {e.id for e in pack.elements}
     return render_template(
         "export/portfolio.html",
-        learner=learner,
-        qualifications=qualifications.list_qualifications(),
-        items=items,
-        specs={e.id: evidence_services.spec_for(e) for e in items},
-        decisions=_decisions_by_item(items),
-        grids=grids,
-        centre=current_app.config["CENTRE_NAME"],
-        exported_at=utcnow(),
+        pack=pack,
+        # The matrix is the learner page's own grid, for the elements this pack covers; an EQA
+        # sample leaves it out, as it would show decisions nobody sampled.
+        grids=[]
+        if pack.scope.eqa
+        else [g for g in assessment.tracking_grid(learner) if g.element.id in shown],
+        specs=evidence_services.evidence_types(),
+        attachment_url=attachment_url,
+        exported_at=pack.exported_at,
     )
 
 
-def export_portfolio(learner: User) -> bytes:
-    """The learner's whole portfolio as PDF bytes."""
-    return render_pdf(portfolio_html(learner))
+def _stored(pack: PortfolioPack) -> list[tuple[AttachmentFacts, Attachment]]:
+    found = []
+    for file in pack.attachments:
+        row = db.session.get(Attachment, file.id)
+        if row is not None:
+            found.append((file, row))
+    return found
+
+
+def export_portfolio(learner: User, scope: Scope | None = None, *, pdfa: bool = False) -> bytes:
+    """The learner's portfolio PDF bytes (see render_portfolio)."""
+    return render_portfolio(learner, scope, pdfa=pdfa).data
+
+
+def render_portfolio(
+    learner: User, scope: Scope | None = None, *, pdfa: bool = False
+) -> RenderedPdf:
+    """The learner's portfolio (whole, one element, or an EQA sample) as PDF bytes, with its
+    facts as portfolio.json and each non-image file embedded; PDF/A-3b when `pdfa`."""
+    pack = build_pack(learner, scope)
+    stored = _stored(pack)
+    # Inline images are fetched by the exact address the template gives them; nothing else is.
+    images = {attachment_url(f): attachments.attachment_path(a) for f, a in stored if f.inline}
+    embedded = [
+        EmbeddedFile(
+            "portfolio.json", pack_json(pack), "The facts of this portfolio as JSON", "Data"
+        )
+    ]
+    for file, row in stored:
+        if file.inline:
+            continue
+        data = attachments.read_attachment(row)
+        if data is not None:
+            embedded.append(EmbeddedFile(file.filename, data, f"SHA-256 {file.sha256}", "Source"))
+    return render_document(
+        portfolio_html(learner, pack=pack), images, embedded=embedded, pdfa=pdfa, tagged=True
+    )
 
 
 def sheet_html(element: Element, pages: Sequence[Page]) -> str:

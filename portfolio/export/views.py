@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 from flask_login import current_user
 
 from portfolio.auth import services as accounts
 from portfolio.core.security import login_required
 from portfolio.export import services
+from portfolio.export.facts import Scope
+from portfolio.qualifications import services as qualifications
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 
@@ -25,8 +27,17 @@ def portfolio(learner_id: int) -> Response:
     learner = accounts.visible_learner(current_user, learner_id)
     if learner is None:
         abort(404)
-    pdf = services.export_portfolio(learner)
+    # ?element=ID for one element, ?eqa=1 for an EQA sample; an unknown element is not found.
+    element_id = request.args.get("element") or None
+    if element_id is not None and qualifications.get_element(element_id) is None:
+        abort(404)
+    scope = Scope(element_id, request.args.get("eqa") == "1")
+    pdf = services.export_portfolio(learner, scope)
     filename = _slug(learner.name) or "learner"
+    if element_id:
+        filename += f"-{_slug(element_id)}"
+    if scope.eqa:
+        filename += "-eqa"
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -328,3 +328,16 @@ def reopened_feedback(submission_id: int) -> Sequence[SampleItem]:
         )
         .order_by(SampleItem.reviewed_at)
     ).all()
+
+
+def items_for_decisions(decision_ids: Collection[int]) -> Sequence[SampleItem]:
+    """Every sample item on these decisions, with its sample and IQA, oldest first: what the
+    portfolio PDF reports of IQA and what an EQA sample is made of."""
+    if not decision_ids:
+        return []
+    return db.session.scalars(
+        select(SampleItem)
+        .where(SampleItem.decision_id.in_(decision_ids))
+        .options(joinedload(SampleItem.sample).joinedload(Sample.iqa))
+        .order_by(SampleItem.id)
+    ).all()

@@ -10,9 +10,12 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
+from flask.cli import ScriptInfo
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
+from portfolio import create_app
 from portfolio.auth.models import User
 from portfolio.cli import main
 from portfolio.evidence.models import Submission
@@ -49,16 +52,29 @@ def _open_from_queue(page: Page, a11y: A11y, title: str) -> None:
 
 
 def _verify(server: LiveServer) -> tuple[int, str]:
-    uri = server.app.config["SQLALCHEMY_DATABASE_URI"]
-    result = CliRunner().invoke(
-        main,
-        ["audit", "verify"],
-        env={
-            "PORTFOLIO_DATABASE_URL": uri,
-            "PORTFOLIO_INSTANCE_PATH": server.app.config["INSTANCE_PATH"],
-            "PORTFOLIO_ENV": "development",
-        },
-    )
+    """`portfolio audit verify` as a user runs it, on the live server's database; the
+    connections its app opened are closed after (PostgreSQL warns of any left open)."""
+    apps: list[Flask] = []
+
+    def factory() -> Flask:
+        apps.append(create_app())
+        return apps[-1]
+
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["audit", "verify"],
+            env={
+                "PORTFOLIO_DATABASE_URL": server.app.config["SQLALCHEMY_DATABASE_URI"],
+                "PORTFOLIO_INSTANCE_PATH": server.app.config["INSTANCE_PATH"],
+                "PORTFOLIO_ENV": "development",
+            },
+            obj=ScriptInfo(create_app=factory, set_debug_flag=False),
+        )
+    finally:
+        for app in apps:
+            with app.app_context():
+                db.engine.dispose()
     return result.exit_code, result.output
 
 

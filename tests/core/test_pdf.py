@@ -66,3 +66,27 @@ def test_extra_files_are_served_only_by_their_exact_url(app: Flask, tmp_path) ->
     for url in (BASE_URL + "pages/images/2", BASE_URL + "pages/images/1?x", f"file://{image}"):
         with pytest.raises(RefusedURL):
             fetcher.fetch(url)
+
+
+def test_only_the_files_the_app_passes_are_embedded(app: Flask) -> None:
+    """A document naming an attachment gets nothing; bytes the app read itself go in, and
+    PDF/A-3b output carries them with its variant's metadata."""
+    import io
+
+    from pypdf import PdfReader
+
+    from portfolio.core.pdf import EmbeddedFile, render_document
+
+    html = (
+        '<html lang="en-GB"><head><title>T</title>'
+        '<link rel="attachment" href="file:///etc/hostname"></head><body><p>Text</p></body></html>'
+    )
+    with app.test_request_context():
+        rendered = render_document(
+            html, embedded=[EmbeddedFile("notes.txt", b"hello", "Notes")], pdfa=True
+        )
+    assert rendered.pages == 1
+    reader = PdfReader(io.BytesIO(rendered.data))
+    assert reader.attachments == {"notes.txt": [b"hello"]}
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert "pdfaid" in xmp

@@ -35,7 +35,9 @@ def test_the_pdf_grid_is_the_learner_pages_grid(app: Flask, make: Factory) -> No
     client = app.test_client()
     login(client, learner.email)
     page_tables = read_tables(client.get(f"/assessment/learners/{learner.id}"))
-    # The PDF's decision tables follow its tracking grid; the grid comes first, as on the page.
-    assert pdf_tables[: len(page_tables)] == page_tables
-    assert "signed off by alan assessor on" in pdf_tables[0][0][0]
-    assert pdf_tables[1][1][1] == "E2: Sofa complaint"
+    # The declarations table comes first; then the tracking grid, as on the page.
+    assert pdf_tables[0][0] == ["Declarations of own work"]
+    grid = pdf_tables[1 : 1 + len(page_tables)]
+    assert grid == page_tables
+    assert "signed off by alan assessor on" in grid[0][0][0]
+    assert grid[1][1][1] == "E2: Sofa complaint"

@@ -1,0 +1,117 @@
+"""One learner's portfolio for the pack tests: an accepted item with an image and a PDF file
+(pts-a), an IQA-sampled item whose IQA feedback names another learner (pts-a), and an item
+awaiting assessment (pts-b). Build inside an app context."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from flask import Flask
+from pypdf import PdfReader
+
+from portfolio.auth.models import Role, User
+from portfolio.db import utcnow
+from portfolio.evidence import attachments
+from portfolio.evidence import services as evidence
+from portfolio.extensions import db
+from portfolio.iqa.models import Sample, SampleItem, Verdict
+from portfolio.iqa.snapshot import freeze
+from tests.core import samples
+from tests.factories import Factory, image_bytes
+from tests.iqa.support import decide
+
+OTHER = "Otto Other"
+IQA_FEEDBACK = f"Agreed; compare with {OTHER}'s account of the same refund."
+
+
+@dataclass(frozen=True)
+class World:
+    learner: User
+    other: User
+    assessor: User
+    iqa: User
+    accepted_id: int
+    sampled_id: int
+    awaiting_id: int
+    sampled_decision_id: int
+
+
+@dataclass(frozen=True)
+class People:
+    """The world's ids and emails, usable outside the app context (for client and CLI tests)."""
+
+    learner_id: int
+    learner: str
+    other: str
+    assessor: str
+    iqa: str
+
+
+def build_people(app: Flask, make: Factory) -> People:
+    with app.app_context():
+        world = build_world(make)
+        return People(
+            world.learner.id,
+            world.learner.email,
+            world.other.email,
+            world.assessor.email,
+            world.iqa.email,
+        )
+
+
+def build_world(make: Factory) -> World:
+    assessor = make.user(Role.ASSESSOR, name="Alan Assessor")
+    iqa = make.user(Role.IQA, name="Ian Quality")
+    learner = make.learner(assessor=assessor, name="Lily Learner")
+    other = make.learner(assessor=assessor, name=OTHER)
+    person = db.session.get(User, learner.id)
+    assert person is not None
+    item = make.evidence(learner, title="Kettle refund")
+    attachments.add_attachment(item, person, "till-receipt.png", image_bytes(), "Till receipt")
+    attachments.add_attachment(item, person, "returns-form.pdf", samples.pdf_bytes(), "RA form")
+    accepted = evidence.submit_evidence(item, person, person.name)
+    decide(assessor, accepted)
+    sampled = make.submission(learner, title="Toaster exchange")
+    sampled_decision = decide(assessor, sampled)
+    awaiting = make.submission(
+        learner, element_id="pts-b", title="Sofa complaint", claims=("pts-b.1",)
+    )
+    # Written straight to the database: which decisions a proposal offers is the sampling
+    # plan's business (tested in tests/iqa), not the pack's.
+    sample = Sample(iqa_id=iqa.id, parameters={})
+    sample.items.append(
+        SampleItem(
+            decision_id=sampled_decision.id,
+            reason="Sampled for the pack tests.",
+            snapshot=freeze(sampled_decision, "Reflective account"),
+            verdict=Verdict.AGREE,
+            feedback=IQA_FEEDBACK,
+            reviewed_at=utcnow(),
+        )
+    )
+    db.session.add(sample)
+    db.session.commit()
+    return World(
+        learner=person,
+        other=other,
+        assessor=assessor,
+        iqa=iqa,
+        accepted_id=accepted.evidence_id,
+        sampled_id=sampled.evidence_id,
+        awaiting_id=awaiting.evidence_id,
+        sampled_decision_id=sampled_decision.id,
+    )
+
+
+def read_pdf(data: bytes) -> PdfReader:
+    assert data.startswith(b"%PDF")
+    return PdfReader(io.BytesIO(data))
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    return [words(page.extract_text()) for page in reader.pages]
