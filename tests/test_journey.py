@@ -167,5 +167,5 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
     assert re.search(r"E1\. Kettle refund\s*\.*\s*\d+", text)  # contents line with a page number
     assert "stopped heating" in text
     assert "Not yet met" in text and "Show the completed RA form." in text
-    assert "Tracking grid" in text
+    assert "Tracking matrix" in text
     assert assessor_c.get(f"/export/learners/{learner.id}/portfolio.pdf").status_code == 200
