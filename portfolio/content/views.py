@@ -24,6 +24,7 @@ from portfolio.content.forms import (
     citations,
 )
 from portfolio.content.models import Page, PageRevision, PageStatus
+from portfolio.core.args import int_arg
 from portfolio.core.security import login_required, roles_required
 from portfolio.qualifications import services as qualifications
 
@@ -295,21 +296,11 @@ def restore(slug: str, number: int) -> Response:
     return redirect(url_for("content.history", slug=page.slug))
 
 
-def _number_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        abort(400)
-
-
 @bp.get("/<slug>/diff")
 @roles_required(*EDITORS)
 def diff(slug: str) -> str:
     page = _page_or_404(slug, include_unpublished=True)
-    old_number, new_number = _number_arg("from"), _number_arg("to")
+    old_number, new_number = int_arg("from"), int_arg("to")
     if not page.revisions:
         abort(404)
     if new_number is None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
+from portfolio.core.args import int_arg
 from portfolio.core.security import roles_required
 from portfolio.quizzes import authoring
 from portfolio.quizzes.authoring_forms import (
@@ -278,21 +279,11 @@ def question_restore(question_id: str, number: int) -> Response:
     return redirect(url_for("quizzes.question_history", question_id=question.id))
 
 
-def _number_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        abort(400)
-
-
 @bp.get("/manage/questions/<question_id>/diff")
 @roles_required(*EDITORS)
 def question_diff(question_id: str) -> str:
     question = _question_or_404(question_id)
-    old_number, new_number = _number_arg("from"), _number_arg("to")
+    old_number, new_number = int_arg("from"), int_arg("to")
     if new_number is None:
         new_number = question.revisions[-1].number
     if old_number is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portfolio.auth.models import User
 from portfolio.content import services as content
@@ -93,7 +94,12 @@ def sync_quizzes(specs: Sequence[QuizSpec]) -> int:
 
 
 def list_quizzes() -> Sequence[Quiz]:
-    return db.session.scalars(select(Quiz).order_by(Quiz.element_id, Quiz.title)).all()
+    # The quiz list shows each quiz's element and counts its questions: load them together.
+    return db.session.scalars(
+        select(Quiz)
+        .order_by(Quiz.element_id, Quiz.title)
+        .options(selectinload(Quiz.questions), selectinload(Quiz.element))
+    ).all()
 
 
 def get_quiz(quiz_id: str) -> Quiz | None:
@@ -449,5 +455,8 @@ def open_suggestions(user: User) -> list[ReadingSuggestion]:
 
 def list_attempts(user: User) -> Sequence[Attempt]:
     return db.session.scalars(
-        select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at.desc())
+        select(Attempt)
+        .where(Attempt.user_id == user.id)
+        .order_by(Attempt.started_at.desc())
+        .options(selectinload(Attempt.answers), selectinload(Attempt.quiz))
     ).all()
