@@ -1,4 +1,5 @@
-"""The `portfolio` command: init, demo, check, create-user, export, plus Flask's run and db."""
+"""The `portfolio` command: init, demo, check, create-user, export, worker, plus Flask's run
+and db."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
 from portfolio.content import services as content
 from portfolio.core.audit import verify_chain
+from portfolio.core.render_process import RenderFailed
 from portfolio.data import DataSet, read_all, read_pages
+from portfolio.export import runner
 from portfolio.export import services as export
 from portfolio.export.facts import Scope
 from portfolio.qualifications import services as qualifications
@@ -257,6 +260,26 @@ def export_command(email: str, out: Path, element_id: str | None, eqa: bool, pdf
     if element_id is not None and qualifications.get_element(element_id) is None:
         click.echo(f"No element with id {element_id}.", err=True)
         sys.exit(1)
-    pdf = export.render_portfolio(learner, Scope(element_id, eqa), pdfa=pdfa)
+    try:
+        pdf = export.render_portfolio(learner, Scope(element_id, eqa), pdfa=pdfa)
+    except RenderFailed as failure:
+        click.echo(str(failure), err=True)
+        sys.exit(1)
     out.write_bytes(pdf.data)
     click.echo(f"Wrote {out}: {pdf.pages} page(s), {len(pdf.data):,} bytes.")
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Take export jobs from the Redis queue (PORTFOLIO_REDIS_URL) and run them."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("REDIS_URL"):
+        click.echo(
+            "PORTFOLIO_REDIS_URL is not set: without it exports run inside the app, "
+            "and there is no queue to work on.",
+            err=True,
+        )
+        sys.exit(1)
+    runner.work(app, burst=burst)

@@ -93,6 +93,22 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TURNAROUND_DAYS": _positive_int(
             "PORTFOLIO_TURNAROUND_DAYS", 7, unit="working days", maximum=60
         ),
+        # Portfolio exports: each render runs in a child process stopped at these limits.
+        "EXPORT_SECONDS": _positive_int(
+            "PORTFOLIO_EXPORT_SECONDS", 600, unit="seconds", maximum=3600
+        ),
+        "EXPORT_MEMORY_MB": _positive_int(
+            "PORTFOLIO_EXPORT_MEMORY_MB", 2048, unit="megabytes", maximum=65536
+        ),
+        # How long a download link works, and how long finished exports are kept.
+        "EXPORT_LINK_MINUTES": _positive_int(
+            "PORTFOLIO_EXPORT_LINK_MINUTES", 60, unit="minutes", maximum=7 * 24 * 60
+        ),
+        "EXPORT_KEEP_DAYS": _positive_int("PORTFOLIO_EXPORT_KEEP_DAYS", 7, unit="days"),
+        # Without Redis, exports run on threads inside the app (no server needed); with it,
+        # on `portfolio worker` processes, on this machine or others.
+        "REDIS_URL": os.environ.get("PORTFOLIO_REDIS_URL") or None,
+        "EXPORT_THREADS": _positive_int("PORTFOLIO_EXPORT_THREADS", 2, unit="threads", maximum=32),
         # Werkzeug's scrypt default. Only the tests lower it, to keep the suite fast.
         "PASSWORD_HASH_METHOD": "scrypt",
     }

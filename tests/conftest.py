@@ -85,6 +85,8 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        # Exports run before the request returns, so a test sees the finished job.
+        "EXPORT_RUNNER": "inline",
         "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         **overrides,
     }

@@ -15,6 +15,7 @@ from portfolio.assessment.services import PointMark
 from portfolio.auth.models import Role
 from portfolio.evidence.attachments import add_attachment
 from portfolio.evidence.models import Evidence
+from portfolio.export.models import ExportJob, JobKind
 from portfolio.extensions import db
 from portfolio.iqa import services as iqa_services
 from portfolio.quizzes import services as quizzes
@@ -143,7 +144,14 @@ ROUTES = [
         "/assessment/cohort.csv?group=none",
         (Role.ASSESSOR, Role.IQA, Role.ADMIN),
     ),
-    Route("export.portfolio", "GET", "/export/learners/{learner}/portfolio.pdf", ()),
+    Route("export.start", "GET", "/export/learners/{learner}", ()),
+    Route("export.start", "POST", "/export/learners/{learner}", ()),
+    Route("export.start_cohort", "POST", "/export/cohort", (Role.ASSESSOR, Role.IQA, Role.ADMIN)),
+    Route("export.job_list", "GET", "/export/jobs", ()),
+    # A job is its requester's alone (here the learner's own export).
+    Route("export.job", "GET", "/export/jobs/{job}", ()),
+    Route("export.status", "GET", "/export/jobs/{job}/status", ()),
+    Route("export.download", "GET", "/export/jobs/{job}/download", ()),
     Route("export.sheet", "GET", "/export/elements/pts-a/sheet.pdf", ()),
     # Internal quality assurance (portfolio/iqa): IQAs do everything; admins read every page and
     # change sampling plans, but never sample, review or countersign.
@@ -269,6 +277,10 @@ def world(app: Flask, make: Factory) -> World:
         )
         sample_ids = {"sample": sample.id, "sample_item": sample.items[0].id}
         decision_id = decision.id
+        job = ExportJob(kind=JobKind.PORTFOLIO, requested_by_id=learner.id, learner_id=learner.id)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
     return World(
         ids={
             "learner": learner.id,
@@ -283,6 +295,7 @@ def world(app: Flask, make: Factory) -> World:
             "comment": comment_id,
             "assessor": assessor.id,
             "decision": decision_id,
+            "job": job_id,
             **sample_ids,
         },
         emails={
@@ -360,14 +373,19 @@ OWNED = [
     ("other", "quizzes.feedback"),
     ("other", "quizzes.result"),
     ("other", "assessment.learner"),
-    ("other", "export.portfolio"),
+    ("other", "export.start"),
+    ("other", "export.job"),
+    ("other", "export.status"),
+    ("other", "export.download"),
+    ("assessor", "export.job"),
+    ("admin", "export.status"),
     ("other_assessor", "assessment.mark"),
     ("other_assessor", "assessment.comment_delete"),
     ("other_assessor", "assessment.record"),
     ("other_assessor", "assessment.learner"),
-    ("other_assessor", "export.portfolio"),
+    ("other_assessor", "export.start"),
     ("tutor", "assessment.record"),
-    ("tutor", "export.portfolio"),
+    ("tutor", "export.start"),
     ("tutor", "assessment.learner"),
     ("other", "assessment.learner_csv"),
     ("other_assessor", "assessment.learner_csv"),
@@ -426,10 +444,13 @@ def test_hidden_or_missing_object_is_not_found(
 
 
 ENTITLED = [
-    ("learner", "export.portfolio"),
-    ("assessor", "export.portfolio"),
-    ("iqa", "export.portfolio"),
-    ("admin", "export.portfolio"),
+    ("learner", "export.start"),
+    ("assessor", "export.start"),
+    ("iqa", "export.start"),
+    ("admin", "export.start"),
+    ("learner", "export.job"),
+    ("learner", "export.status"),
+    ("tutor", "export.job_list"),
     ("learner", "assessment.record"),
     ("assessor", "assessment.record"),
     ("iqa", "assessment.learner"),

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from portfolio.auth.models import Role
 from portfolio.quizzes.marking import mark
 from tests.conftest import csrf_token, login
+from tests.export.support import export
 from tests.factories import ACCOUNT, Factory
 from tests.quizzes.support import form as quiz_form
 from tests.quizzes.support import shown, wrong
@@ -160,7 +161,7 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
     assert "Show the completed RA form." in record
 
     # 6. The portfolio PDF: cover, contents with page numbers, decisions, tracking grid.
-    pdf = learner_c.get(f"/export/learners/{learner.id}/portfolio.pdf")
+    pdf = export(learner_c, learner.id)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Evidence portfolio" in text and "Lily Learner" in text
@@ -168,4 +169,4 @@ def test_the_whole_journey(app: Flask, make: Factory) -> None:
     assert "stopped heating" in text
     assert "Not yet met" in text and "Show the completed RA form." in text
     assert "Tracking matrix" in text
-    assert assessor_c.get(f"/export/learners/{learner.id}/portfolio.pdf").status_code == 200
+    assert export(assessor_c, learner.id).status_code == 200

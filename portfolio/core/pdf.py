@@ -95,7 +95,24 @@ def render_document(
     """As render_pdf, with the page count. `embedded` files go inside the PDF; `pdfa` makes
     PDF/A-3b (archival, and the variant that allows embedded files); `tagged` adds the
     structure tree screen readers use."""
-    fetcher = AllowListFetcher(Path(current_app.static_folder or "static"), files)
+    return render_html(html, static_dir(), files, embedded=embedded, pdfa=pdfa, tagged=tagged)
+
+
+def static_dir() -> Path:
+    return Path(current_app.static_folder or "static")
+
+
+def render_html(
+    html: str,
+    static: Path,
+    files: Mapping[str, Path] | None = None,
+    *,
+    embedded: Sequence[EmbeddedFile] = (),
+    pdfa: bool = False,
+    tagged: bool = False,
+) -> RenderedPdf:
+    """render_document without an app: what a rendering process runs."""
+    fetcher = AllowListFetcher(static, files)
     attachments = [
         Attachment(
             file_obj=io.BytesIO(f.data),

@@ -174,6 +174,11 @@ def _audit(learner: User, redact: Callable[[str], str]) -> tuple[AuditFacts, ...
     names: dict[int, str] = {}
     found = []
     for entry in audit.entries_for_learner(learner.id):
+        # Exports and downloads are on the learner's trail (who took a copy of their record),
+        # but they are not part of the portfolio, and listing them would make every export
+        # differ from the last one, so an unchanged portfolio could never come from cache.
+        if entry.action.startswith("export."):
+            continue
         if entry.actor_id is None:
             actor = "System"
         else:

@@ -11,7 +11,8 @@ from portfolio.assessment import services as assessment
 from portfolio.auth.models import User
 from portfolio.content import services as content
 from portfolio.content.models import Page
-from portfolio.core.pdf import BASE_URL, EmbeddedFile, RenderedPdf, render_document, render_pdf
+from portfolio.core.pdf import BASE_URL, EmbeddedFile, RenderedPdf, static_dir
+from portfolio.core.render_process import Limits, Progress, RenderRequest, render_isolated
 from portfolio.db import utcnow
 from portfolio.evidence import attachments
 from portfolio.evidence import services as evidence_services
@@ -62,12 +63,23 @@ def export_portfolio(learner: User, scope: Scope | None = None, *, pdfa: bool = 
     return render_portfolio(learner, scope, pdfa=pdfa).data
 
 
+def limits() -> Limits:
+    config = current_app.config
+    return Limits(float(config["EXPORT_SECONDS"]), int(config["EXPORT_MEMORY_MB"]))
+
+
 def render_portfolio(
-    learner: User, scope: Scope | None = None, *, pdfa: bool = False
+    learner: User,
+    scope: Scope | None = None,
+    *,
+    pdfa: bool = False,
+    pack: PortfolioPack | None = None,
+    on_progress: Progress | None = None,
 ) -> RenderedPdf:
     """The learner's portfolio (whole, one element, or an EQA sample) as PDF bytes, with its
-    facts as portfolio.json and each non-image file embedded; PDF/A-3b when `pdfa`."""
-    pack = build_pack(learner, scope)
+    facts as portfolio.json and each non-image file embedded; PDF/A-3b when `pdfa`. Rendered
+    in a child process within the export limits (RenderFailed says why if not)."""
+    pack = pack or build_pack(learner, scope)
     stored = _stored(pack)
     # Inline images are fetched by the exact address the template gives them; nothing else is.
     images = {attachment_url(f): attachments.attachment_path(a) for f, a in stored if f.inline}
@@ -82,9 +94,15 @@ def render_portfolio(
         data = attachments.read_attachment(row)
         if data is not None:
             embedded.append(EmbeddedFile(file.filename, data, f"SHA-256 {file.sha256}", "Source"))
-    return render_document(
-        portfolio_html(learner, pack=pack), images, embedded=embedded, pdfa=pdfa, tagged=True
+    request = RenderRequest(
+        portfolio_html(learner, pack=pack),
+        static_dir(),
+        images,
+        embedded=tuple(embedded),
+        pdfa=pdfa,
+        tagged=True,
     )
+    return render_isolated(request, limits(), on_progress)
 
 
 def sheet_html(element: Element, pages: Sequence[Page]) -> str:
@@ -106,4 +124,5 @@ def export_revision_sheet(element_id: str) -> bytes | None:
     pages = content.pages_for_element(element.id)
     # Only these pages' images may be fetched: a body naming another page's image (a draft's,
     # another element's) or any outside address gets nothing.
-    return render_pdf(sheet_html(element, pages), files=media.image_files_for(pages))
+    request = RenderRequest(sheet_html(element, pages), static_dir(), media.image_files_for(pages))
+    return render_isolated(request, limits()).data

@@ -1,64 +1,188 @@
-"""Downloading PDFs: a learner's portfolio (the learner, their assessor, IQAs and admins
-only) and an element's revision sheet (anyone signed in)."""
+"""Exports: starting one (a learner's portfolio, or a cohort's as a ZIP), watching its
+progress, downloading it; and an element's revision sheet. A portfolio is for the learner,
+their assessor, IQAs and admins; a job only for whoever started it."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
+from portfolio.assessment import cohort
 from portfolio.auth import services as accounts
-from portfolio.core.security import login_required
-from portfolio.export import services
-from portfolio.export.facts import Scope
+from portfolio.auth.models import Cohort, Role
+from portfolio.core import audit
+from portfolio.core.render_process import RenderFailed
+from portfolio.core.security import login_required, roles_required
+from portfolio.export import jobs, links, runner, services, store
+from portfolio.export.forms import CohortExportForm, PortfolioExportForm
+from portfolio.export.models import ExportJob, JobKind, JobStatus
+from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 
+# More unfinished exports than this from one person is a stuck finger or a script.
+MAX_UNFINISHED = 3
+BUSY = (
+    f"You already have {MAX_UNFINISHED} exports in progress. Wait for one to finish "
+    "(your exports page shows them), then start this one."
+)
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+def _redirect_to(job: ExportJob) -> BaseResponse:
+    return BaseResponse(status=303, headers={"Location": url_for("export.job", job_id=job.id)})
 
 
-@bp.get("/learners/<int:learner_id>/portfolio.pdf")
+@bp.route("/learners/<int:learner_id>", methods=["GET", "POST"])
 @login_required
-def portfolio(learner_id: int) -> Response:
+def start(learner_id: int) -> tuple[str, int] | BaseResponse:
     learner = accounts.visible_learner(current_user, learner_id)
     if learner is None:
         abort(404)
-    # ?element=ID for one element, ?eqa=1 for an EQA sample; an unknown element is not found.
-    element_id = request.args.get("element") or None
-    if element_id is not None and qualifications.get_element(element_id) is None:
+    form = PortfolioExportForm(qualifications.list_elements())
+    busy = request.method == "POST" and jobs.unfinished(current_user) >= MAX_UNFINISHED
+    if form.validate_on_submit() and not busy:
+        job = jobs.start_portfolio_export(
+            current_user, learner, form.chosen(), pdfa=bool(form.pdfa.data)
+        )
+        runner.dispatch(job)
+        return _redirect_to(job)
+    return render_template(
+        "export/start.html", form=form, learner=learner, busy=BUSY if busy else None
+    ), (429 if busy else 200)
+
+
+def _cohort_choice(form: CohortExportForm) -> tuple[cohort.Scope, Cohort | str | None] | None:
+    """The cohort page's filters as posted, checked as that page checks them."""
+    scopes = cohort.scopes_for(current_user)
+    scope = next((s for s in scopes if s.value == (form.learners.data or scopes[0].value)), None)
+    raw = form.group.data or ""
+    if scope is None:
+        return None
+    if not raw or raw == cohort.NO_GROUP:
+        return scope, raw or None
+    group = accounts.get_cohort(int(raw)) if re.fullmatch(r"[0-9]{1,9}", raw) else None
+    return None if group is None else (scope, group)
+
+
+@bp.post("/cohort")
+@roles_required(Role.ASSESSOR, Role.IQA, Role.ADMIN)
+def start_cohort() -> tuple[str, int] | BaseResponse:
+    form = CohortExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    choice = _cohort_choice(form)
+    if choice is None:
         abort(404)
-    scope = Scope(element_id, request.args.get("eqa") == "1")
-    pdf = services.export_portfolio(learner, scope)
-    filename = _slug(learner.name) or "learner"
-    if element_id:
-        filename += f"-{_slug(element_id)}"
-    if scope.eqa:
-        filename += "-eqa"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="portfolio-{filename}.pdf"',
-            "Cache-Control": "no-store",
-        },
+    learners = cohort.cohort_learners(current_user, *choice)
+    if not learners:
+        return render_template("export/nobody.html"), 422
+    if jobs.unfinished(current_user) >= MAX_UNFINISHED:
+        return render_template("export/nobody.html", busy=BUSY), 429
+    group = choice[1] if isinstance(choice[1], Cohort) else None
+    job = jobs.start_cohort_export(current_user, group, learners, pdfa=bool(form.pdfa.data))
+    runner.dispatch(job)
+    return _redirect_to(job)
+
+
+@bp.get("/jobs")
+@login_required
+def job_list() -> str:
+    return render_template("export/jobs.html", found=jobs.recent_jobs(current_user))
+
+
+def _job_or_404(job_id: int) -> ExportJob:
+    job = jobs.job_for(current_user, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+def _download_url(job: ExportJob) -> str | None:
+    if job.status is not JobStatus.DONE:
+        return None
+    return url_for("export.download", job_id=job.id, link=links.make_token(job, current_user))
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+def job(job_id: int) -> str:
+    found = _job_or_404(job_id)
+    return render_template(
+        "export/job.html",
+        job=found,
+        progress=jobs.progress(found),
+        download_url=_download_url(found),
+        link_minutes=links.minutes(),
     )
+
+
+@bp.get("/jobs/<int:job_id>/status")
+@login_required
+def status(job_id: int) -> Response:
+    found = _job_or_404(job_id)
+    now = jobs.progress(found)
+    response = jsonify(
+        status=now.status.value,
+        label=now.status.label,
+        stage=now.stage,
+        percent=now.percent,
+        message=now.message,
+        finished=now.status.finished,
+        download_url=_download_url(found),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/jobs/<int:job_id>/download")
+@login_required
+def download(job_id: int) -> str | Response | tuple[str, int]:
+    found = _job_or_404(job_id)
+    check = links.check_token(request.args.get("link", ""), found, current_user)
+    if check is links.LinkCheck.BAD or found.status is not JobStatus.DONE or not found.result:
+        abort(404)
+    if check is links.LinkCheck.EXPIRED:
+        return render_template("export/expired.html", job=found, reason="link"), 410
+    if not store.has(found.result):
+        return render_template("export/expired.html", job=found, reason="file"), 410
+    for learner_id in found.learner_ids:
+        audit.record(
+            "export.downloaded",
+            "export_job",
+            found.id,
+            actor_id=current_user.id,
+            learner_id=learner_id,
+        )
+    db.session.commit()
+    response = send_file(
+        store.path_of(found.result),
+        mimetype="application/zip" if found.kind is JobKind.COHORT else "application/pdf",
+        as_attachment=True,
+        download_name=found.download_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/elements/<element_id>/sheet.pdf")
 @login_required
-def sheet(element_id: str) -> Response:
-    pdf = services.export_revision_sheet(element_id)
+def sheet(element_id: str) -> str | Response | tuple[str, int]:
+    try:
+        pdf = services.export_revision_sheet(element_id)
+    except RenderFailed as failure:
+        return render_template("errors/generic.html", code=503, message=str(failure)), 503
     if pdf is None:
         abort(404)
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="revision-{_slug(element_id)}.pdf"',
+            "Content-Disposition": f'attachment; filename="revision-{jobs.slug(element_id)}.pdf"',
             "Cache-Control": "no-store",
         },
     )

@@ -5,23 +5,45 @@ awaiting assessment (pts-b). Build inside an app context."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from portfolio.auth.models import Role, User
+from portfolio.core.pdf import RenderedPdf
+from portfolio.core.render_process import Limits, Progress, RenderRequest
+from portfolio.core.render_process import render_here as render_in_this_process
 from portfolio.db import utcnow
 from portfolio.evidence import attachments
 from portfolio.evidence import services as evidence
 from portfolio.extensions import db
 from portfolio.iqa.models import Sample, SampleItem, Verdict
 from portfolio.iqa.snapshot import freeze
+from tests.conftest import post
 from tests.core import samples
 from tests.factories import Factory, image_bytes
 from tests.iqa.support import decide
 
 OTHER = "Otto Other"
+
+
+def render_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renders exports in this process instead of a child, with the very request the child
+    would get, so a test can spy on the fetcher (a child's fetches are out of reach)."""
+    from portfolio.export import services
+
+    def here(
+        request: RenderRequest, limits: Limits, on_progress: Progress | None = None
+    ) -> RenderedPdf:
+        return render_in_this_process(request)
+
+    monkeypatch.setattr(services, "render_isolated", here)
+
+
 IQA_FEEDBACK = f"Agreed; compare with {OTHER}'s account of the same refund."
 
 
@@ -115,3 +137,32 @@ def words(text: str) -> str:
 
 def page_texts(reader: PdfReader) -> list[str]:
     return [words(page.extract_text()) for page in reader.pages]
+
+
+# Exporting through the web pages, as a browser would (jobs run inline in tests).
+
+
+def start(client: FlaskClient, learner_id: int, **data: object):  # type: ignore[no-untyped-def]
+    url = f"/export/learners/{learner_id}"
+    return post(client, url, {"scope": "whole", "pdfa": "y", **data}, form_url=url)
+
+
+def download_link(client: FlaskClient, job_page: str) -> str:
+    page = client.get(job_page).get_data(as_text=True)
+    found = re.search(r'id="export-download" href="([^"]+)"', page)
+    assert found, page
+    return found.group(1).replace("&amp;", "&")
+
+
+def export(client: FlaskClient, learner_id: int, **data: object):  # type: ignore[no-untyped-def]
+    started = start(client, learner_id, **data)
+    assert started.status_code == 303, started.get_data(as_text=True)
+    return fetch(client, download_link(client, started.headers["Location"]))
+
+
+def fetch(client: FlaskClient, url: str):  # type: ignore[no-untyped-def]
+    """GET a download, read it whole and close the file it streamed from."""
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response

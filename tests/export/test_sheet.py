@@ -19,6 +19,7 @@ from portfolio.core import pdf as pdf_module
 from portfolio.core.pdf import BASE_URL, RefusedURL
 from portfolio.extensions import db
 from tests.conftest import login
+from tests.export.support import render_here
 from tests.factories import Factory, image_bytes
 
 SHEET = "/export/elements/pts-a/sheet.pdf"
@@ -153,6 +154,7 @@ def test_nothing_else_is_fetched(
         return response
 
     monkeypatch.setattr(pdf_module.AllowListFetcher, "fetch", spy)
+    render_here(monkeypatch)
     reader = _sheet(learner)
 
     assert _images(reader) == []

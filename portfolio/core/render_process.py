@@ -1,0 +1,197 @@
+"""Rendering a PDF in a process of its own, with a time limit and a memory budget.
+
+WeasyPrint runs in C libraries too (Pango, HarfBuzz) where a hostile or huge document can
+take minutes or gigabytes; in a child process that is killed on overrun, such a document
+fails with a message and whoever asked (a web worker, a queue worker) carries on. Every
+render gets a fresh child, forked from a server that has WeasyPrint imported already: the
+start costs milliseconds, and no memory creeps from one job to the next (a long-lived
+WeasyPrint process grows with every document).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import resource
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from portfolio.core.pdf import EmbeddedFile, RenderedPdf, render_html
+
+log = logging.getLogger(__name__)
+
+# Called with what WeasyPrint is doing ("layout", "drawing") and the pages laid out so far.
+Progress = Callable[[str, int], None]
+
+
+class RenderFailed(Exception):
+    """The document could not be rendered; the message is for the person who asked."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float
+    # Memory the render may use on top of what a fresh rendering process already maps.
+    memory_mb: int
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    html: str
+    static: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    embedded: Sequence[EmbeddedFile] = ()
+    pdfa: bool = False
+    tagged: bool = False
+
+
+def render_here(request: RenderRequest) -> RenderedPdf:
+    """The request rendered in this process, with no limits: what the child runs."""
+    return render_html(
+        request.html,
+        request.static,
+        request.files,
+        embedded=request.embedded,
+        pdfa=request.pdfa,
+        tagged=request.tagged,
+    )
+
+
+_context_lock = threading.Lock()
+_context: multiprocessing.context.ForkServerContext | None = None
+
+
+def _fork_context() -> multiprocessing.context.ForkServerContext:
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            # Imported (and warmed) once in the server, so each render starts warm.
+            context.set_forkserver_preload(["portfolio.core.render_server"])
+            _context = context
+        return _context
+
+
+def _mapped_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class _ProgressToParent(logging.Handler):
+    """Passes WeasyPrint's progress log on to the parent, at most a few times a second."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(logging.INFO)
+        self._conn = conn
+        self._pages = 0
+        self._sent = 0.0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "Creating layout - Page" in message and "up-to-date" not in message:
+            self._pages = max(self._pages, int(message.rsplit(" ", 1)[-1]))
+            stage = "layout"
+        elif "Creating PDF" in message or "Adding PDF metadata" in message:
+            stage = "drawing"
+        else:
+            return
+        now = time.monotonic()
+        if stage == "layout" and now - self._sent < 0.25:
+            return
+        self._sent = now
+        self._conn.send(("progress", stage, self._pages))
+
+
+def _child(conn: Connection, request: RenderRequest, memory_mb: int) -> None:
+    # Under memory pressure, finalisers fail noisily on stderr; the parent reports the cause.
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        if memory_mb > 0:
+            limit = _mapped_bytes() + memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        progress = logging.getLogger("weasyprint.progress")
+        progress.setLevel(logging.INFO)
+        progress.propagate = False
+        progress.addHandler(_ProgressToParent(conn))
+        result = render_here(request)
+        conn.send(("done", result.pages))
+        conn.send_bytes(result.data)
+    except MemoryError:
+        conn.send(("memory",))
+    except Exception:
+        log.exception("rendering failed")
+        conn.send(("error",))
+    finally:
+        conn.close()
+
+
+def _too_long(limits: Limits) -> RenderFailed:
+    return RenderFailed(
+        f"The export took longer than the {limits.seconds:g} seconds an export may take, "
+        "so it was stopped. Export one element at a time, or ask an administrator to "
+        "raise PORTFOLIO_EXPORT_SECONDS."
+    )
+
+
+def _too_big(limits: Limits) -> RenderFailed:
+    return RenderFailed(
+        f"The export needed more than the {limits.memory_mb} MB of memory an export may "
+        "use, so it was stopped. Export one element at a time, or ask an administrator "
+        "to raise PORTFOLIO_EXPORT_MEMORY_MB."
+    )
+
+
+_BROKEN = "The PDF could not be made because of an error while laying out the pages."
+
+
+def render_isolated(
+    request: RenderRequest, limits: Limits, on_progress: Progress | None = None
+) -> RenderedPdf:
+    """The request rendered in a child process; RenderFailed if it overruns `limits` or
+    breaks. The child is always gone when this returns."""
+    context = _fork_context()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sender, request, limits.memory_mb))
+    child.start()
+    sender.close()
+    deadline = time.monotonic() + limits.seconds
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _too_long(limits)
+            if not receiver.poll(min(remaining, 0.5)):
+                continue
+            try:
+                message = receiver.recv()
+            except EOFError:
+                # The child died without a word: killed by the kernel or aborted inside a C
+                # library, which is how an allocation over the budget usually ends.
+                child.join(5)
+                if child.exitcode in (-signal.SIGKILL, -signal.SIGABRT, -signal.SIGSEGV):
+                    raise _too_big(limits) from None
+                raise RenderFailed(_BROKEN) from None
+            if message[0] == "progress":
+                if on_progress is not None:
+                    on_progress(message[1], message[2])
+            elif message[0] == "done":
+                return RenderedPdf(receiver.recv_bytes(), message[1])
+            elif message[0] == "memory":
+                raise _too_big(limits)
+            else:
+                raise RenderFailed(_BROKEN)
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+        child.close()

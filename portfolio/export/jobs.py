@@ -1,0 +1,318 @@
+"""Export jobs: starting them, running them (on whichever worker picks them up), reporting
+their progress, and who may see them. A web request only ever starts a job; the PDF is made
+elsewhere (portfolio/export/runner.py says where)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import aliased
+
+from portfolio.auth import services as accounts
+from portfolio.auth.models import Cohort, Role, User
+from portfolio.core import audit
+from portfolio.core.render_process import RenderFailed
+from portfolio.db import utcnow
+from portfolio.export import services, store, zipped
+from portfolio.export.facts import PortfolioPack, Scope
+from portfolio.export.models import ExportJob, JobKind, JobStatus
+from portfolio.export.pack import build_pack
+from portfolio.extensions import db
+
+log = logging.getLogger(__name__)
+
+ZIPPING = "Putting the portfolios into one ZIP file"
+UNEXPECTED = (
+    "The export failed because of an error on our side. It has been logged; start the "
+    "export again, and tell your administrator if it happens again."
+)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "learner"
+
+
+def _pdf_name(learner: User, scope: Scope) -> str:
+    name = f"portfolio-{slug(learner.name)}"
+    if scope.element_id:
+        name += f"-{slug(scope.element_id)}"
+    if scope.eqa:
+        name += "-eqa"
+    return name + ".pdf"
+
+
+def _portfolio_job(
+    requester: User, learner: User, scope: Scope, pdfa: bool, parent: ExportJob | None = None
+) -> ExportJob:
+    job = ExportJob(
+        kind=JobKind.PORTFOLIO,
+        requested_by_id=requester.id,
+        learner_id=learner.id,
+        element_id=scope.element_id,
+        eqa=scope.eqa,
+        pdfa=pdfa,
+        download_name=_pdf_name(learner, scope),
+        parent_id=parent.id if parent else None,
+    )
+    db.session.add(job)
+    db.session.flush()
+    # Who took a copy of a learner's record is theirs to know (UK GDPR accountability).
+    audit.record(
+        "export.requested",
+        "export_job",
+        job.id,
+        actor_id=requester.id,
+        learner_id=learner.id,
+        after={"scope": scope.label, "pdfa": pdfa},
+    )
+    return job
+
+
+def start_portfolio_export(
+    requester: User, learner: User, scope: Scope, *, pdfa: bool = True
+) -> ExportJob:
+    """A queued job for one learner's portfolio; the caller has checked the requester may
+    see the learner. Committed, so a worker can pick it up at once."""
+    job = _portfolio_job(requester, learner, scope, pdfa)
+    db.session.commit()
+    return job
+
+
+def start_cohort_export(
+    requester: User, cohort: Cohort | None, learners: Sequence[User], *, pdfa: bool = True
+) -> ExportJob:
+    """A ZIP of every listed learner's whole portfolio: one child job per learner, so the
+    portfolios render on as many workers as there are."""
+    stamp = utcnow().strftime("%Y-%m-%d")
+    parent = ExportJob(
+        kind=JobKind.COHORT,
+        requested_by_id=requester.id,
+        cohort_id=cohort.id if cohort else None,
+        pdfa=pdfa,
+        status=JobStatus.RUNNING,
+        stage="Waiting for workers",
+        started_at=utcnow(),
+        download_name=f"portfolios-{slug(cohort.name) if cohort else 'all-learners'}-{stamp}.zip",
+    )
+    db.session.add(parent)
+    db.session.flush()
+    for learner in learners:
+        _portfolio_job(requester, learner, Scope(), pdfa, parent)
+    db.session.commit()
+    return parent
+
+
+def job_for(user: User, job_id: int) -> ExportJob | None:
+    """The job if `user` asked for it and may still see everyone in it; None otherwise, so
+    nobody learns whether another person's export exists."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.parent_id is not None or job.requested_by_id != user.id:
+        return None
+    for learner_id in job.learner_ids:
+        if learner_id is None or accounts.visible_learner(user, learner_id) is None:
+            return None
+    return job
+
+
+def recent_jobs(user: User, limit: int = 20) -> Sequence[ExportJob]:
+    return db.session.scalars(
+        select(ExportJob)
+        .where(ExportJob.requested_by_id == user.id, ExportJob.parent_id.is_(None))
+        .order_by(ExportJob.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def may_export_cohorts(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.IQA, Role.ASSESSOR)
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: JobStatus
+    stage: str
+    percent: int
+    message: str
+
+
+def progress(job: ExportJob) -> Progress:
+    """Where the job is. A cohort's percentage is its learners' portfolios finished."""
+    if job.kind is JobKind.COHORT and job.status is JobStatus.RUNNING and job.children:
+        finished = sum(c.status.finished for c in job.children)
+        total = len(job.children)
+        stage = job.stage
+        if stage != ZIPPING:
+            stage = f"{finished} of {total} portfolios made"
+        return Progress(job.status, stage, min(95, 95 * finished // total), job.message)
+    return Progress(job.status, job.stage, job.percent, job.message)
+
+
+# --- running a job (on a worker) -----------------------------------------------------------
+
+
+def _save(job: ExportJob, stage: str, percent: int) -> None:
+    job.stage = stage
+    job.percent = percent
+    db.session.commit()
+
+
+def _claim(job_id: int) -> ExportJob | None:
+    """The job, now marked running by this worker; None if another worker has it already
+    (a queue may deliver a job twice) or it is gone."""
+    claimed = db.session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING, started_at=utcnow(), stage="Starting", percent=1)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return db.session.get(ExportJob, job_id)
+
+
+def _finish(job: ExportJob, result: str, size: int, pages: int, from_cache: bool) -> None:
+    job.result = result
+    job.size = size
+    job.pages = pages
+    job.from_cache = from_cache
+    job.status = JobStatus.DONE
+    job.stage = "Ready to download"
+    job.percent = 100
+    job.finished_at = utcnow()
+    db.session.commit()
+
+
+def _fail(job_id: int, message: str) -> None:
+    db.session.rollback()
+    job = db.session.get(ExportJob, job_id)
+    if job is None:
+        return
+    job.status = JobStatus.FAILED
+    job.stage = "Stopped"
+    job.message = message
+    job.finished_at = utcnow()
+    db.session.commit()
+
+
+def _expected_pages(job: ExportJob, pack: PortfolioPack) -> int:
+    """For the progress bar: the last export of the same portfolio, else a rough count."""
+    last = db.session.scalar(
+        select(ExportJob.pages)
+        .where(
+            ExportJob.learner_id == job.learner_id,
+            ExportJob.element_id.is_(None)
+            if job.element_id is None
+            else ExportJob.element_id == job.element_id,
+            ExportJob.eqa == job.eqa,
+            ExportJob.pages > 0,
+        )
+        .order_by(ExportJob.id.desc())
+        .limit(1)
+    )
+    if last:
+        return int(last)
+    submissions = sum(len(item.submissions) for item in pack.items)
+    return 6 + 2 * submissions + len(pack.attachments) + len(pack.audit) // 25
+
+
+def _render(job: ExportJob, pack: PortfolioPack) -> None:
+    name = store.cached_name(store.cache_key(pack, pdfa=job.pdfa))
+    if store.has(name):
+        store.touch(name)
+        pages = db.session.scalar(
+            select(ExportJob.pages).where(ExportJob.result == name, ExportJob.pages > 0).limit(1)
+        )
+        _finish(job, name, store.path_of(name).stat().st_size, int(pages or 0), True)
+        return
+    expected = _expected_pages(job, pack)
+    _save(job, "Laying out the pages", 10)
+    last = [0.0]
+
+    def report(stage: str, pages: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5:
+            return
+        last[0] = now
+        if stage == "drawing":
+            _save(job, f"Writing the PDF ({pages} pages)", 90)
+        else:
+            share = min(pages / expected, 0.99)
+            _save(job, f"Laying out page {pages}", 10 + int(78 * share))
+
+    assert job.learner is not None
+    rendered = services.render_portfolio(
+        job.learner, Scope(job.element_id, job.eqa), pdfa=job.pdfa, pack=pack, on_progress=report
+    )
+    _save(job, "Saving the PDF", 97)
+    size = store.write(name, rendered.data)
+    _finish(job, name, size, rendered.pages, False)
+
+
+def run_job(job_id: int) -> None:
+    """Makes the job's file. Failures end in the job's message, never in the worker."""
+    job = _claim(job_id)
+    if job is None:
+        return
+    parent_id = job.parent_id
+    try:
+        if job.learner is None:
+            raise RenderFailed("The learner of this export no longer exists.")
+        _save(job, "Gathering the evidence", 5)
+        _render(job, build_pack(job.learner, Scope(job.element_id, job.eqa)))
+    except RenderFailed as failure:
+        _fail(job_id, str(failure))
+    except Exception:
+        log.exception("export job %s failed", job_id)
+        _fail(job_id, UNEXPECTED)
+    if parent_id is not None:
+        _zip_if_last(parent_id)
+
+
+def _zip_if_last(parent_id: int) -> None:
+    """Whichever child finishes last zips the cohort: the one whose update finds no child
+    still to do and the parent not yet claimed (one row, so only one worker wins)."""
+    child = aliased(ExportJob)
+    pending = exists().where(
+        child.parent_id == parent_id, child.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))
+    )
+    claimed = db.session.execute(
+        update(ExportJob)
+        .where(
+            ExportJob.id == parent_id,
+            ExportJob.status == JobStatus.RUNNING,
+            ExportJob.stage != ZIPPING,
+            ~pending,
+        )
+        .values(stage=ZIPPING)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return
+    parent = db.session.get(ExportJob, parent_id)
+    assert parent is not None
+    try:
+        name = f"zips/{parent.id}.zip"
+        size = zipped.write_cohort_zip(name, parent.children)
+        _finish(parent, name, size, sum(c.pages for c in parent.children), False)
+    except Exception:
+        log.exception("zipping export job %s failed", parent_id)
+        _fail(parent_id, UNEXPECTED)
+
+
+def unfinished(user: User) -> int:
+    """How many of the user's exports are waiting or running."""
+    return len(
+        db.session.scalars(
+            select(ExportJob.id).where(
+                ExportJob.requested_by_id == user.id,
+                ExportJob.parent_id.is_(None),
+                ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            )
+        ).all()
+    )
