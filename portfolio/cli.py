@@ -21,6 +21,7 @@ from portfolio.core.render_process import RenderFailed
 from portfolio.data import DataSet, read_all, read_pages
 from portfolio.export import runner
 from portfolio.export import services as export
+from portfolio.export.cli import pdf_check_command
 from portfolio.export.facts import Scope
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import demo as quiz_demo
@@ -283,3 +284,6 @@ def worker_command(burst: bool) -> None:
         )
         sys.exit(1)
     runner.work(app, burst=burst)
+
+
+main.add_command(pdf_check_command)

@@ -78,10 +78,11 @@ def _fork_context() -> multiprocessing.context.ForkServerContext:
         return _context
 
 
-def _mapped_bytes() -> int:
+def _status_bytes(field: str) -> int:
+    """A size from /proc/self/status: VmSize (mapped) or VmHWM (peak resident)."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -116,14 +117,14 @@ def _child(conn: Connection, request: RenderRequest, memory_mb: int) -> None:
     sys.unraisablehook = lambda _unraisable: None
     try:
         if memory_mb > 0:
-            limit = _mapped_bytes() + memory_mb * 1024 * 1024
+            limit = _status_bytes("VmSize") + memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         progress = logging.getLogger("weasyprint.progress")
         progress.setLevel(logging.INFO)
         progress.propagate = False
         progress.addHandler(_ProgressToParent(conn))
         result = render_here(request)
-        conn.send(("done", result.pages))
+        conn.send(("done", result.pages, _status_bytes("VmHWM")))
         conn.send_bytes(result.data)
     except MemoryError:
         conn.send(("memory",))
@@ -184,7 +185,7 @@ def render_isolated(
                 if on_progress is not None:
                     on_progress(message[1], message[2])
             elif message[0] == "done":
-                return RenderedPdf(receiver.recv_bytes(), message[1])
+                return RenderedPdf(receiver.recv_bytes(), message[1], message[2])
             elif message[0] == "memory":
                 raise _too_big(limits)
             else:
