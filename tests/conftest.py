@@ -87,6 +87,7 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
         "INSTANCE_PATH": str(tmp_path / "instance"),
         # Exports run before the request returns, so a test sees the finished job.
         "EXPORT_RUNNER": "inline",
+        "REDIS_URL": None,  # whatever the environment says: tests choose their runner
         "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         **overrides,
     }

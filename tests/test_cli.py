@@ -19,10 +19,13 @@ from portfolio import create_app
 from portfolio.auth.models import Cohort, User
 from portfolio.cli import main
 from portfolio.config import ROOT
+from portfolio.core.render_process import RenderFailed
 from portfolio.db import include_in_migrations
+from portfolio.export import services
 from portfolio.extensions import db
 from portfolio.quizzes.models import Attempt
 from tests.conftest import TEST_DATABASE_URL, _reset_schema, make_app
+from tests.factories import Factory
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -276,3 +279,31 @@ def test_audit_verify_passes_then_names_a_row_altered_in_the_database(tmp_path: 
     broken = run(tmp_path, "audit", "verify")
     assert broken.exit_code == 1
     assert f"BROKEN at entry {second}: its content no longer matches its hash" in broken.output
+
+
+def test_worker_without_redis_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PORTFOLIO_REDIS_URL", raising=False)
+    result = run(tmp_path, "worker", "--burst")
+    assert result.exit_code == 1
+    assert "PORTFOLIO_REDIS_URL is not set: without it exports run inside the app" in (
+        result.output
+    )
+
+
+def test_export_that_cannot_render_says_why_and_writes_nothing(
+    app: Flask, make: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = "The export took longer than the 600 seconds an export may take, so it was stopped."
+
+    def too_long(*args: object, **kwargs: object) -> object:
+        raise RenderFailed(message)
+
+    monkeypatch.setattr(services, "render_isolated", too_long)
+    learner = make.learner()
+    out = tmp_path / "pack.pdf"
+    result = app.test_cli_runner().invoke(
+        main, ["export", "--learner", learner.email, "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not out.exists()

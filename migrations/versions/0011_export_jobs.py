@@ -42,6 +42,7 @@ def upgrade():
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("pages", sa.Integer(), nullable=False),
         sa.Column("from_cache", sa.Boolean(), nullable=False),
+        sa.Column("runner", sa.String(length=120), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=True),
         sa.Column("finished_at", sa.DateTime(), nullable=True),

@@ -152,6 +152,8 @@ def _too_big(limits: Limits) -> RenderFailed:
 
 
 _BROKEN = "The PDF could not be made because of an error while laying out the pages."
+# How a child ends when an allocation fails in C rather than in Python.
+_OUT_OF_MEMORY = (-signal.SIGKILL, -signal.SIGABRT, -signal.SIGSEGV, -signal.SIGTRAP)
 
 
 def render_isolated(
@@ -176,9 +178,10 @@ def render_isolated(
                 message = receiver.recv()
             except EOFError:
                 # The child died without a word: killed by the kernel or aborted inside a C
-                # library, which is how an allocation over the budget usually ends.
+                # library, which is how an allocation over the budget usually ends (GLib ends
+                # the child with SIGTRAP when a g_malloc fails or a thread cannot start).
                 child.join(5)
-                if child.exitcode in (-signal.SIGKILL, -signal.SIGABRT, -signal.SIGSEGV):
+                if child.exitcode in _OUT_OF_MEMORY:
                     raise _too_big(limits) from None
                 raise RenderFailed(_BROKEN) from None
             if message[0] == "progress":

@@ -7,10 +7,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from flask import current_app
+from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import aliased
 
 from portfolio.auth import services as accounts
@@ -31,10 +35,16 @@ UNEXPECTED = (
     "The export failed because of an error on our side. It has been logged; start the "
     "export again, and tell your administrator if it happens again."
 )
+NOT_QUEUED = (
+    "The export could not be started because the export queue cannot be reached. Try again "
+    "in a few minutes, and tell your administrator if it keeps happening."
+)
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "learner"
+    """A file-name-safe form: "Siân O'Neil" -> "sian-o-neil"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower() or "learner"
 
 
 def _pdf_name(learner: User, scope: Scope) -> str:
@@ -84,10 +94,15 @@ def start_portfolio_export(
 
 
 def start_cohort_export(
-    requester: User, cohort: Cohort | None, learners: Sequence[User], *, pdfa: bool = True
+    requester: User,
+    cohort: Cohort | None,
+    learners: Sequence[User],
+    *,
+    label: str = "learners",
+    pdfa: bool = True,
 ) -> ExportJob:
     """A ZIP of every listed learner's whole portfolio: one child job per learner, so the
-    portfolios render on as many workers as there are."""
+    portfolios render on as many workers as there are. `label` names the ZIP file."""
     stamp = utcnow().strftime("%Y-%m-%d")
     parent = ExportJob(
         kind=JobKind.COHORT,
@@ -97,7 +112,7 @@ def start_cohort_export(
         status=JobStatus.RUNNING,
         stage="Waiting for workers",
         started_at=utcnow(),
-        download_name=f"portfolios-{slug(cohort.name) if cohort else 'all-learners'}-{stamp}.zip",
+        download_name=f"portfolios-{slug(label)}-{stamp}.zip",
     )
     db.session.add(parent)
     db.session.flush()
@@ -161,13 +176,21 @@ def _save(job: ExportJob, stage: str, percent: int) -> None:
     db.session.commit()
 
 
-def _claim(job_id: int) -> ExportJob | None:
+def _claim(job_id: int, runner: str) -> ExportJob | None:
     """The job, now marked running by this worker; None if another worker has it already
     (a queue may deliver a job twice) or it is gone."""
+    values: dict[str, object] = {
+        "status": JobStatus.RUNNING,
+        "started_at": utcnow(),
+        "stage": "Starting",
+        "percent": 1,
+    }
+    if runner:
+        values["runner"] = runner
     claimed = db.session.execute(
         update(ExportJob)
         .where(ExportJob.id == job_id, ExportJob.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING, started_at=utcnow(), stage="Starting", percent=1)
+        .values(**values)
     )
     db.session.commit()
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -181,7 +204,13 @@ def _finish(job: ExportJob, result: str, size: int, pages: int, from_cache: bool
     job.pages = pages
     job.from_cache = from_cache
     job.status = JobStatus.DONE
-    job.stage = "Ready to download"
+    if job.kind is JobKind.COHORT:
+        made = sum(c.status is JobStatus.DONE for c in job.children)
+        job.stage = f"{made} of {len(job.children)} portfolios in one ZIP file"
+    else:
+        job.stage = f"{pages} pages" + (
+            ", unchanged since it was last exported" if from_cache else ""
+        )
     job.percent = 100
     job.finished_at = utcnow()
     db.session.commit()
@@ -222,8 +251,7 @@ def _expected_pages(job: ExportJob, pack: PortfolioPack) -> int:
 
 def _render(job: ExportJob, pack: PortfolioPack) -> None:
     name = store.cached_name(store.cache_key(pack, pdfa=job.pdfa))
-    if store.has(name):
-        store.touch(name)
+    if store.touch(name):
         pages = db.session.scalar(
             select(ExportJob.pages).where(ExportJob.result == name, ExportJob.pages > 0).limit(1)
         )
@@ -253,9 +281,10 @@ def _render(job: ExportJob, pack: PortfolioPack) -> None:
     _finish(job, name, size, rendered.pages, False)
 
 
-def run_job(job_id: int) -> None:
-    """Makes the job's file. Failures end in the job's message, never in the worker."""
-    job = _claim(job_id)
+def run_job(job_id: int, runner: str = "") -> None:
+    """Makes the job's file. Failures end in the job's message, never in the worker.
+    `runner` names the process that runs it, when the queue did not say already."""
+    job = _claim(job_id, runner)
     if job is None:
         return
     parent_id = job.parent_id
@@ -271,6 +300,74 @@ def run_job(job_id: int) -> None:
         _fail(job_id, UNEXPECTED)
     if parent_id is not None:
         _zip_if_last(parent_id)
+
+
+RESTARTED = "The app restarted before this export finished; start it again."
+STALE = (
+    "The export stopped without finishing (the process making it was stopped or restarted). "
+    "Start it again."
+)
+# Past the rendering limit by this much, a running job's process cannot still be working on it.
+_GRACE_SECONDS = 120
+
+
+def hold(job_ids: Sequence[int], runner: str) -> None:
+    """Records which process will run these jobs (the embedded runner's own)."""
+    db.session.execute(update(ExportJob).where(ExportJob.id.in_(job_ids)).values(runner=runner))
+    db.session.commit()
+
+
+def _stop(found: Sequence[ExportJob], message: str) -> None:
+    parents = set()
+    for job in found:
+        job.status = JobStatus.FAILED
+        job.stage = "Stopped"
+        job.message = message
+        job.finished_at = utcnow()
+        if job.parent_id is not None:
+            parents.add(job.parent_id)
+    db.session.commit()
+    for parent_id in sorted(parents):
+        _zip_if_last(parent_id)
+
+
+def _unfinished_parts() -> Select[Any]:
+    return select(ExportJob).where(
+        ExportJob.kind == JobKind.PORTFOLIO,
+        ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+    )
+
+
+def fail_orphans(prefix: str, gone: Callable[[str], bool]) -> None:
+    """Fails the unfinished jobs held by processes (runner names starting `prefix`) that
+    `gone` says no longer exist: the embedded runner's jobs die with their process."""
+    held = db.session.scalars(_unfinished_parts().where(ExportJob.runner.startswith(prefix)))
+    _stop([job for job in held if gone(job.runner)], RESTARTED)
+
+
+def reap_stale() -> None:
+    """Fails running jobs started longer ago than rendering may take: whatever ran them (a
+    worker on another machine, say) stopped, and nothing else will finish them."""
+    limit = int(current_app.config["EXPORT_SECONDS"]) + _GRACE_SECONDS
+    cutoff = utcnow() - timedelta(seconds=limit)
+    stale = db.session.scalars(
+        _unfinished_parts().where(
+            ExportJob.status == JobStatus.RUNNING, ExportJob.started_at < cutoff
+        )
+    ).all()
+    if stale:
+        _stop(stale, STALE)
+
+
+def fail_unqueued(job: ExportJob) -> None:
+    """Ends a job (a cohort's with its parts) that never reached the queue: left waiting, it
+    would wait for ever and count against the requester's unfinished exports."""
+    for part in (*job.children, job):
+        part.status = JobStatus.FAILED
+        part.stage = "Stopped"
+        part.message = NOT_QUEUED
+        part.finished_at = utcnow()
+    db.session.commit()
 
 
 def _zip_if_last(parent_id: int) -> None:
@@ -307,6 +404,7 @@ def _zip_if_last(parent_id: int) -> None:
 
 def unfinished(user: User) -> int:
     """How many of the user's exports are waiting or running."""
+    reap_stale()
     return len(
         db.session.scalars(
             select(ExportJob.id).where(

@@ -65,6 +65,9 @@ class ExportJob(Base):
     size: Mapped[int] = mapped_column(default=0)
     pages: Mapped[int] = mapped_column(default=0)
     from_cache: Mapped[bool] = mapped_column(default=False)
+    # Who holds the job: "thread:" or "rq:" and host:pid:start-token of that process, so a job
+    # whose process is gone can be told from one still running elsewhere.
+    runner: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,20 +11,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from flask import Flask, current_app
-from sqlalchemy import select
 
-from portfolio.export import jobs
-from portfolio.export.models import ExportJob, JobStatus
+from portfolio.export import jobs, store
+from portfolio.export.models import ExportJob
 from portfolio.extensions import db
 
 log = logging.getLogger(__name__)
 
-_STARTED = datetime.now(UTC)
+# This start of this process: with the host and pid it tells the embedded runner's jobs
+# apart from those of a process that has gone (a restarted container often has the same pid).
+_BOOT = secrets.token_hex(4)
 _lock = threading.Lock()
 # The app a `portfolio worker` process runs jobs in.
 _worker_app: Flask | None = None
@@ -43,17 +46,24 @@ def dispatch(job: ExportJob) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     how = mode(app)
     if how == "rq":
-        queue = _queue(app)
-        for job_id in ids:
-            queue.enqueue(
-                run_queued,
-                job_id,
-                job_timeout=int(app.config["EXPORT_SECONDS"]) + 120,
-                result_ttl=0,
-                failure_ttl=7 * 86400,
-            )
+        from redis.exceptions import RedisError
+
+        try:
+            queue = _queue(app)
+            for job_id in ids:
+                queue.enqueue(
+                    run_queued,
+                    job_id,
+                    job_timeout=int(app.config["EXPORT_SECONDS"]) + 120,
+                    result_ttl=0,
+                    failure_ttl=7 * 86400,
+                )
+        except RedisError:
+            log.exception("export job %s could not be queued", job.id)
+            jobs.fail_unqueued(job)
     elif how == "thread":
         pool = _pool(app)
+        jobs.hold(ids, THREAD + identity())
         for job_id in ids:
             pool.submit(_run_in, app, job_id)
     else:
@@ -61,15 +71,28 @@ def dispatch(job: ExportJob) -> None:
             _run_in(app, job_id)
 
 
-def _run_in(app: Flask, job_id: int) -> None:
+THREAD, QUEUE = "thread:", "rq:"
+
+
+def identity() -> str:
+    """This process, as a job records who holds it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_BOOT}"
+
+
+def _run_in(app: Flask, job_id: int, runner: str = "") -> None:
     # A fresh app context is a fresh database session, apart from any request's.
     with app.app_context():
         try:
-            jobs.run_job(job_id)
+            jobs.run_job(job_id, runner)
         except Exception:  # a job's own failures are recorded on it; this is a last guard
             log.exception("export job %s could not run", job_id)
         finally:
             db.session.remove()
+        # Whatever makes exports also deletes the old ones, so there is no scheduler to run.
+        try:
+            store.sweep(int(app.config["EXPORT_KEEP_DAYS"]))
+        except OSError:
+            log.exception("deleting old exports failed")
 
 
 def _pool(app: Flask) -> ThreadPoolExecutor:
@@ -84,21 +107,28 @@ def _pool(app: Flask) -> ThreadPoolExecutor:
         return pool
 
 
+def _gone(runner: str) -> bool:
+    """Whether the process named in a job's runner (on this host) has ended."""
+    _, _, rest = runner.partition(":")
+    _host, pid_text, boot = rest.rsplit(":", 2)
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return boot != _BOOT
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 def _fail_orphans(app: Flask) -> None:
-    """Embedded jobs live in this process: any left unfinished from before it started will
-    never finish, so say so rather than show them waiting for ever."""
+    """Embedded jobs live in their app process: those of a process on this host that has
+    ended will never finish, so say so rather than show them waiting for ever. (Jobs held by
+    a live process, here or on another host, are left alone.)"""
     with app.app_context():
-        stale = db.session.scalars(
-            select(ExportJob).where(
-                ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
-                ExportJob.created_at < _STARTED,
-            )
-        ).all()
-        for job in stale:
-            job.status = JobStatus.FAILED
-            job.stage = "Stopped"
-            job.message = "The app restarted before this export finished; start it again."
-        db.session.commit()
+        jobs.fail_orphans(f"{THREAD}{socket.gethostname()}:", _gone)
         db.session.remove()
 
 
@@ -114,7 +144,7 @@ def run_queued(job_id: int) -> None:
     """What an RQ worker runs for one job."""
     if _worker_app is None:
         raise RuntimeError("run `portfolio worker` to take export jobs from the queue")
-    _run_in(_worker_app, job_id)
+    _run_in(_worker_app, job_id, QUEUE + identity())
 
 
 def work(app: Flask, *, burst: bool = False) -> None:

@@ -80,15 +80,24 @@ def sweep(keep_days: int) -> int:
     cutoff = time.time() - keep_days * 86400
     removed = 0
     for path in exports_dir().rglob("*"):
-        if path.is_file() and path.stat().st_mtime < cutoff:
+        try:
+            stale = path.is_file() and path.stat().st_mtime < cutoff
+        except FileNotFoundError:  # swept by another worker sharing the folder
+            continue
+        if stale:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
 
 
-def touch(name: str) -> None:
-    """Marks a cached file as used, so the sweep keeps what people still export."""
-    path_of(name).touch()
+def touch(name: str) -> bool:
+    """Marks a cached file as used, so the sweep keeps what people still export; False if it
+    is gone (swept since), never creating it: an empty file would be served as the PDF."""
+    try:
+        os.utime(path_of(name))
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def temporary_beside(name: str) -> tuple[Path, Path]:

@@ -82,8 +82,19 @@ def start_cohort() -> tuple[str, int] | BaseResponse:
         return render_template("export/nobody.html"), 422
     if jobs.unfinished(current_user) >= MAX_UNFINISHED:
         return render_template("export/nobody.html", busy=BUSY), 429
-    group = choice[1] if isinstance(choice[1], Cohort) else None
-    job = jobs.start_cohort_export(current_user, group, learners, pdfa=bool(form.pdfa.data))
+    scope, group = choice
+    if isinstance(group, Cohort):
+        label = group.name
+    else:
+        label = "no-group" if group == cohort.NO_GROUP else "every-group"
+        label = f"{scope.label}-{label}"
+    job = jobs.start_cohort_export(
+        current_user,
+        group if isinstance(group, Cohort) else None,
+        learners,
+        label=label,
+        pdfa=bool(form.pdfa.data),
+    )
     runner.dispatch(job)
     return _redirect_to(job)
 
@@ -95,6 +106,7 @@ def job_list() -> str:
 
 
 def _job_or_404(job_id: int) -> ExportJob:
+    jobs.reap_stale()  # so a job whose worker died reads as stopped, not running for ever
     job = jobs.job_for(current_user, job_id)
     if job is None:
         abort(404)

@@ -10,8 +10,11 @@ import os
 import zipfile
 from collections.abc import Sequence
 
+from portfolio.core.tables import neutralise
 from portfolio.export import store
 from portfolio.export.models import ExportJob, JobStatus
+
+_BOM = "\ufeff"
 
 
 def _sha256(path: os.PathLike[str]) -> str:
@@ -26,6 +29,9 @@ def write_cohort_zip(name: str, jobs: Sequence[ExportJob]) -> int:
     """Writes the finished PDFs of `jobs` and manifest.csv into the ZIP `name`; its size."""
     temporary, final = store.temporary_beside(name)
     manifest = io.StringIO()
+    # Opened in a spreadsheet as often as not, so written as the tracking CSVs are: a byte
+    # order mark for Excel to read UTF-8, and names neutralised (core/tables.py says why).
+    manifest.write(_BOM)
     rows = csv.writer(manifest)
     rows.writerow(["learner", "email", "file", "pages", "sha256", "status"])
     used: set[str] = set()
@@ -34,7 +40,11 @@ def write_cohort_zip(name: str, jobs: Sequence[ExportJob]) -> int:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as archive:
             for job in jobs:
                 learner = job.learner
-                who = (learner.name, learner.email) if learner else ("(deleted)", "")
+                who = (
+                    (neutralise(learner.name), neutralise(learner.email))
+                    if learner
+                    else ("(deleted)", "")
+                )
                 if job.status is not JobStatus.DONE or job.result is None:
                     rows.writerow([*who, "", "", "", f"not exported: {job.message}"])
                     continue

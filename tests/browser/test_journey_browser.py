@@ -261,7 +261,12 @@ def test_the_whole_journey_in_a_browser(page: Page, live_server: LiveServer) -> 
     # 6. The portfolio PDF downloads for the learner...
     nav(page, "Home")
     expect(heading(page, f"Welcome, {users.learner.name}")).to_be_visible()
-    pdf_link = page.get_by_role("link", name="Download my portfolio (PDF)")
+    page.get_by_role("link", name="Export my portfolio (PDF)").click()
+    start_url = page.url
+    page.get_by_role("button", name="Start the export").click()
+    job_url = page.url
+    pdf_link = page.get_by_role("link", name="Download portfolio-lily-learner.pdf")
+    expect(pdf_link).to_be_visible(timeout=60_000)
     pdf_url = server(pdf_link.get_attribute("href") or "")
     with page.expect_download() as download_info:
         pdf_link.click()
@@ -273,8 +278,9 @@ def test_the_whole_journey_in_a_browser(page: Page, live_server: LiveServer) -> 
 
     # ...and is "not found" for another learner, even on the same assessor's caseload.
     sign_in(page, a11y, server, users.learner2.email, users.learner2.name)
-    assert page.request.get(pdf_url).status == 404
-    response = page.goto(pdf_url)
+    for url in (start_url, job_url, pdf_url):
+        assert page.request.get(url).status == 404, url
+    response = page.goto(start_url)
     assert response is not None and response.status == 404
     expect(heading(page, "Page not found")).to_be_visible()
     a11y.check(page)

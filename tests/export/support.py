@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -133,6 +134,23 @@ def read_pdf(data: bytes) -> PdfReader:
 
 def words(text: str) -> str:
     return " ".join(text.split())
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page number from 1) for every bookmark, in order."""
+    found: list[tuple[int, str, int]] = []
+
+    def walk(entries: list[Any], depth: int) -> None:
+        for entry in entries:
+            if isinstance(entry, list):
+                walk(entry, depth + 1)
+            else:
+                found.append(
+                    (depth, words(entry.title), reader.get_destination_page_number(entry) + 1)
+                )
+
+    walk(reader.outline, 0)
+    return found
 
 
 def page_texts(reader: PdfReader) -> list[str]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
 from portfolio.auth.models import User
 from portfolio.core import pdf as pdf_module
@@ -25,10 +23,10 @@ from tests.export.support import (
     OTHER,
     World,
     build_world,
+    outline,
     page_texts,
     read_pdf,
     render_here,
-    words,
 )
 from tests.factories import ACCOUNT, Factory
 
@@ -44,27 +42,10 @@ def world(make: Factory, monkeypatch: pytest.MonkeyPatch) -> World:
     return build_world(make)
 
 
-def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
-    """(depth, title, page number from 1) for every bookmark, in order."""
-    found: list[tuple[int, str, int]] = []
-
-    def walk(entries: list[Any], depth: int) -> None:
-        for entry in entries:
-            if isinstance(entry, list):
-                walk(entry, depth + 1)
-            else:
-                found.append(
-                    (depth, words(entry.title), reader.get_destination_page_number(entry) + 1)
-                )
-
-    walk(reader.outline, 0)
-    return found
-
-
 def test_bookmarks_run_unit_element_item(world: World) -> None:
     reader = read_pdf(export.export_portfolio(world.learner))
-    outline = _outline(reader)
-    titles = [(depth, title) for depth, title, _ in outline]
+    marks = outline(reader)
+    titles = [(depth, title) for depth, title, _ in marks]
     assert (0, "Tracking matrix") in titles
     assert [t for d, t in titles if d == 0] == [
         "Contents",
@@ -81,7 +62,7 @@ def test_bookmarks_run_unit_element_item(world: World) -> None:
     assert items == ["E1. Kettle refund", "E2. Toaster exchange", "E3. Sofa complaint"]
     assert [t for d, t in titles if d == 3] == ["Attempt 1"] * 3
     texts = page_texts(reader)
-    for depth, title, page in outline:
+    for depth, title, page in marks:
         assert title in texts[page - 1], (depth, title, page)
 
 
