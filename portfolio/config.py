@@ -100,6 +100,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "EXPORT_MEMORY_MB": _positive_int(
             "PORTFOLIO_EXPORT_MEMORY_MB", 2048, unit="megabytes", maximum=65536
         ),
+        # Processes one long, non-archival export is split across (1: none). A split PDF is
+        # untagged and not PDF/A (portfolio/export/parallel.py says why), so it is opt-in.
+        "EXPORT_SPLIT": _positive_int("PORTFOLIO_EXPORT_SPLIT", 1, unit="processes", maximum=16),
         # How long a download link works, and how long finished exports are kept.
         "EXPORT_LINK_MINUTES": _positive_int(
             "PORTFOLIO_EXPORT_LINK_MINUTES", 60, unit="minutes", maximum=7 * 24 * 60

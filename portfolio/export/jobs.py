@@ -22,7 +22,7 @@ from portfolio.auth.models import Cohort, Role, User
 from portfolio.core import audit
 from portfolio.core.render_process import RenderFailed
 from portfolio.db import utcnow
-from portfolio.export import services, store, zipped
+from portfolio.export import parallel, services, store, zipped
 from portfolio.export.facts import PortfolioPack, Scope
 from portfolio.export.models import ExportJob, JobKind, JobStatus
 from portfolio.export.pack import build_pack
@@ -249,8 +249,19 @@ def _expected_pages(job: ExportJob, pack: PortfolioPack) -> int:
     return 6 + 2 * submissions + len(pack.attachments) + len(pack.audit) // 25
 
 
+def _split_into(job: ExportJob, pack: PortfolioPack) -> int:
+    """How many processes render this job at once: PORTFOLIO_EXPORT_SPLIT for a long
+    portfolio that is not archival (a split render is untagged and not PDF/A), else one."""
+    processes = int(current_app.config["EXPORT_SPLIT"])
+    if processes < 2 or job.pdfa or not parallel.worth_splitting(pack):
+        return 1
+    return processes
+
+
 def _render(job: ExportJob, pack: PortfolioPack) -> None:
-    name = store.cached_name(store.cache_key(pack, pdfa=job.pdfa))
+    processes = _split_into(job, pack)
+    key = store.cache_key(pack, pdfa=job.pdfa, variant="split" if processes > 1 else "")
+    name = store.cached_name(key)
     if store.touch(name):
         pages = db.session.scalar(
             select(ExportJob.pages).where(ExportJob.result == name, ExportJob.pages > 0).limit(1)
@@ -273,9 +284,15 @@ def _render(job: ExportJob, pack: PortfolioPack) -> None:
             _save(job, f"Laying out page {pages}", 10 + int(78 * share))
 
     assert job.learner is not None
-    rendered = services.render_portfolio(
-        job.learner, Scope(job.element_id, job.eqa), pdfa=job.pdfa, pack=pack, on_progress=report
-    )
+    scope = Scope(job.element_id, job.eqa)
+    if processes > 1:
+        rendered = parallel.render_parallel(
+            job.learner, scope, pack=pack, workers=processes, on_progress=report
+        )
+    else:
+        rendered = services.render_portfolio(
+            job.learner, scope, pdfa=job.pdfa, pack=pack, on_progress=report
+        )
     _save(job, "Saving the PDF", 97)
     size = store.write(name, rendered.data)
     _finish(job, name, size, rendered.pages, False)

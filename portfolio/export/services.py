@@ -4,6 +4,8 @@ and an element's revision sheet."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 
@@ -30,32 +32,45 @@ def attachment_url(file: AttachmentFacts) -> str:
     return f"{BASE_URL}evidence-files/{file.id}"
 
 
+def portfolio_context(learner: User, pack: PortfolioPack) -> dict[str, Any]:
+    """What export/portfolio.html (and each part of a split render) is drawn from."""
+    shown = {e.id for e in pack.elements}
+    return {
+        "pack": pack,
+        # The matrix is the learner page's own grid, for the elements this pack covers; an
+        # EQA sample leaves it out, as it would show decisions nobody sampled.
+        "grids": []
+        if pack.scope.eqa
+        else [g for g in assessment.tracking_grid(learner) if g.element.id in shown],
+        "specs": evidence_services.evidence_types(),
+        "attachment_url": attachment_url,
+        "exported_at": pack.exported_at,
+    }
+
+
 def portfolio_html(
     learner: User, scope: Scope | None = None, pack: PortfolioPack | None = None
 ) -> str:
     pack = pack or build_pack(learner, scope)
-    shown = {e.id for e in pack.elements}
-    return render_template(
-        "export/portfolio.html",
-        pack=pack,
-        # The matrix is the learner page's own grid, for the elements this pack covers; an EQA
-        # sample leaves it out, as it would show decisions nobody sampled.
-        grids=[]
-        if pack.scope.eqa
-        else [g for g in assessment.tracking_grid(learner) if g.element.id in shown],
-        specs=evidence_services.evidence_types(),
-        attachment_url=attachment_url,
-        exported_at=pack.exported_at,
-    )
+    return render_template("export/portfolio.html", **portfolio_context(learner, pack))
 
 
-def _stored(pack: PortfolioPack) -> list[tuple[AttachmentFacts, Attachment]]:
-    found = []
+def pack_files(pack: PortfolioPack) -> tuple[dict[str, Path], list[EmbeddedFile]]:
+    """The inline images the render may fetch (URL -> file), and the files to embed: the
+    facts as portfolio.json, and each other attachment from the bytes the app reads."""
+    images: dict[str, Path] = {}
+    about = "The facts of this portfolio as JSON"
+    embedded = [EmbeddedFile("portfolio.json", pack_json(pack), about, "Data")]
     for file in pack.attachments:
         row = db.session.get(Attachment, file.id)
-        if row is not None:
-            found.append((file, row))
-    return found
+        if row is None:
+            continue
+        if file.inline:
+            # Fetched by the exact address the template gives it; nothing else is.
+            images[attachment_url(file)] = attachments.attachment_path(row)
+        elif (data := attachments.read_attachment(row)) is not None:
+            embedded.append(EmbeddedFile(file.filename, data, f"SHA-256 {file.sha256}", "Source"))
+    return images, embedded
 
 
 def export_portfolio(learner: User, scope: Scope | None = None, *, pdfa: bool = False) -> bytes:
@@ -80,20 +95,7 @@ def render_portfolio(
     facts as portfolio.json and each non-image file embedded; PDF/A-3b when `pdfa`. Rendered
     in a child process within the export limits (RenderFailed says why if not)."""
     pack = pack or build_pack(learner, scope)
-    stored = _stored(pack)
-    # Inline images are fetched by the exact address the template gives them; nothing else is.
-    images = {attachment_url(f): attachments.attachment_path(a) for f, a in stored if f.inline}
-    embedded = [
-        EmbeddedFile(
-            "portfolio.json", pack_json(pack), "The facts of this portfolio as JSON", "Data"
-        )
-    ]
-    for file, row in stored:
-        if file.inline:
-            continue
-        data = attachments.read_attachment(row)
-        if data is not None:
-            embedded.append(EmbeddedFile(file.filename, data, f"SHA-256 {file.sha256}", "Source"))
+    images, embedded = pack_files(pack)
     request = RenderRequest(
         portfolio_html(learner, pack=pack),
         static_dir(),

@@ -39,12 +39,14 @@ def template_version() -> str:
     return digest.hexdigest()
 
 
-def cache_key(pack: PortfolioPack, *, pdfa: bool) -> str:
-    """The hash of the pack's facts (all but the export date) with the template version."""
+def cache_key(pack: PortfolioPack, *, pdfa: bool, variant: str = "") -> str:
+    """The hash of the pack's facts (all but the export date) with the template version,
+    the PDF/A choice and the `variant` of rendering (a split render is another file)."""
     facts = json.loads(pack_json(pack))
     facts.pop("exported_at")
     body = json.dumps(facts, sort_keys=True, ensure_ascii=False).encode()
-    return hashlib.sha256(b"%s/%d/" % (template_version().encode(), pdfa) + body).hexdigest()
+    head = f"{template_version()}/{int(pdfa)}/{variant}/".encode()
+    return hashlib.sha256(head + body).hexdigest()
 
 
 def cached_name(key: str) -> str:

@@ -263,3 +263,43 @@ def test_the_request_is_on_the_learners_trail_but_not_in_their_pack(
     assert trail[0].after == {"scope": "Whole portfolio", "pdfa": True}
     pack = build_pack(world.learner)
     assert pack.audit and not [a for a in pack.audit if a.action.startswith("export.")]
+
+
+@pytest.mark.parametrize(
+    ("split", "pdfa", "long", "expected"),
+    [
+        pytest.param(2, False, True, 2, id="split"),
+        pytest.param(2, True, True, 1, id="archival-never-splits"),
+        pytest.param(2, False, False, 1, id="too-short-to-pay"),
+        pytest.param(1, False, True, 1, id="split-off"),
+    ],
+)
+def test_a_long_plain_export_splits_across_processes_only_when_set(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    split: int,
+    pdfa: bool,
+    long: bool,
+    expected: int,
+) -> None:
+    from flask import current_app
+
+    from portfolio.export import parallel
+
+    monkeypatch.setitem(current_app.config, "EXPORT_SPLIT", split)
+    monkeypatch.setattr(parallel, "worth_splitting", lambda pack: long)
+    used: list[int] = []
+    whole = parallel.render_parallel
+
+    def spy(*args: object, workers: int, **kwargs: object):  # type: ignore[no-untyped-def]
+        used.append(workers)
+        return whole(*args, workers=workers, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "render_parallel", spy)
+    job = _run(_start(world, pdfa=pdfa))
+    assert job.status is JobStatus.DONE, job.message
+    assert used == ([expected] if expected > 1 else [])
+    variant = "split" if expected > 1 else ""
+    pack = build_pack(world.learner)
+    assert job.result == store.cached_name(store.cache_key(pack, pdfa=pdfa, variant=variant))
+    assert job.pages == len(read_pdf(store.path_of(job.result).read_bytes()).pages)
