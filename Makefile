@@ -24,9 +24,9 @@ lint: $(BIN)/portfolio
 
 # Every check and every test, on the embedded SQLite database.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The same suite against PostgreSQL (CI runs both).
 test-postgres: $(BIN)/portfolio
 	PORTFOLIO_TEST_DATABASE_URL=$${PORTFOLIO_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
-		$(BIN)/python -m pytest
+		$(BIN)/python -m pytest -n auto
