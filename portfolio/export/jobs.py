@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from portfolio.auth import services as accounts
@@ -128,10 +128,15 @@ def job_for(user: User, job_id: int) -> ExportJob | None:
     job = db.session.get(ExportJob, job_id)
     if job is None or job.parent_id is not None or job.requested_by_id != user.id:
         return None
-    for learner_id in job.learner_ids:
-        if learner_id is None or accounts.visible_learner(user, learner_id) is None:
-            return None
-    return job
+    ids = [learner_id for learner_id in job.learner_ids if learner_id is not None]
+    if len(ids) != len(job.learner_ids):
+        return None
+    if job.kind is JobKind.PORTFOLIO:
+        allowed = accounts.visible_learner(user, ids[0]) is not None
+    else:
+        # A cohort's page polls every second: one query for all its learners, not one each.
+        allowed = set(ids) <= {learner.id for learner in accounts.visible_learners(user)}
+    return job if allowed else None
 
 
 def recent_jobs(user: User, limit: int = 20) -> Sequence[ExportJob]:
@@ -422,12 +427,11 @@ def _zip_if_last(parent_id: int) -> None:
 def unfinished(user: User) -> int:
     """How many of the user's exports are waiting or running."""
     reap_stale()
-    return len(
-        db.session.scalars(
-            select(ExportJob.id).where(
-                ExportJob.requested_by_id == user.id,
-                ExportJob.parent_id.is_(None),
-                ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
-            )
-        ).all()
+    found = db.session.scalar(
+        select(func.count(ExportJob.id)).where(
+            ExportJob.requested_by_id == user.id,
+            ExportJob.parent_id.is_(None),
+            ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+        )
     )
+    return int(found or 0)

@@ -184,3 +184,25 @@ def fetch(client: FlaskClient, url: str):  # type: ignore[no-untyped-def]
     response.get_data()
     response.close()
     return response
+
+
+def spy_on_fetcher(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Every URL WeasyPrint asks the allow-list fetcher for, with whether it was served; the
+    render must then run in this process (render_here), where the spy is."""
+    from portfolio.core import pdf as pdf_module
+
+    requested: list[tuple[str, bool]] = []
+    fetch = pdf_module.AllowListFetcher.fetch
+
+    def spy(self: pdf_module.AllowListFetcher, url: str, headers: object = None) -> object:
+        try:
+            response = fetch(self, url, headers)
+        except pdf_module.RefusedURL:
+            requested.append((url, False))
+            raise
+        requested.append((url, True))
+        return response
+
+    monkeypatch.setattr(pdf_module.AllowListFetcher, "fetch", spy)
+    render_here(monkeypatch)
+    return requested

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from portfolio.auth.models import User
-from portfolio.core import pdf as pdf_module
-from portfolio.core.pdf import BASE_URL, RefusedURL
+from portfolio.core.pdf import BASE_URL
 from portfolio.evidence import services as evidence
 from portfolio.export import pack as pack_module
 from portfolio.export import services as export
@@ -26,7 +25,7 @@ from tests.export.support import (
     outline,
     page_texts,
     read_pdf,
-    render_here,
+    spy_on_fetcher,
 )
 from tests.factories import ACCOUNT, Factory
 
@@ -161,21 +160,8 @@ def test_hostile_evidence_text_prints_as_text_and_loads_nothing(
         expected_version=item.version,
     )
     evidence.submit_evidence(item, learner, learner.name)
-    requested: list[tuple[str, bool]] = []
-    fetch = pdf_module.AllowListFetcher.fetch
-
-    def spy(self: pdf_module.AllowListFetcher, url: str, headers: object = None) -> object:
-        try:
-            response = fetch(self, url, headers)
-        except RefusedURL:
-            requested.append((url, False))
-            raise
-        requested.append((url, True))
-        return response
-
-    monkeypatch.setattr(pdf_module.AllowListFetcher, "fetch", spy)
+    requested = spy_on_fetcher(monkeypatch)
     # (Its time is bounded by the rendering process's limits: tests/core/test_render_process.)
-    render_here(monkeypatch)
     reader = read_pdf(export.export_portfolio(world.learner))
     whole = " ".join(page_texts(reader))
     assert "<script>alert(1)</script>" in whole

@@ -15,11 +15,10 @@ from pypdf.generic import DictionaryObject
 
 from portfolio.auth.models import Role, User
 from portfolio.content import services as content
-from portfolio.core import pdf as pdf_module
-from portfolio.core.pdf import BASE_URL, RefusedURL
+from portfolio.core.pdf import BASE_URL
 from portfolio.extensions import db
 from tests.conftest import login
-from tests.export.support import render_here
+from tests.export.support import spy_on_fetcher
 from tests.factories import Factory, image_bytes
 
 SHEET = "/export/elements/pts-a/sheet.pdf"
@@ -141,20 +140,7 @@ def test_nothing_else_is_fetched(
         "![Tracker](https://evil.example/track.png)\n\n"
         '<img src="http://127.0.0.1:9/x.png" alt="local">',
     )
-    requested: list[tuple[str, bool]] = []
-    fetch = pdf_module.AllowListFetcher.fetch
-
-    def spy(self: pdf_module.AllowListFetcher, url: str, headers: object = None) -> object:
-        try:
-            response = fetch(self, url, headers)
-        except RefusedURL:
-            requested.append((url, False))
-            raise
-        requested.append((url, True))
-        return response
-
-    monkeypatch.setattr(pdf_module.AllowListFetcher, "fetch", spy)
-    render_here(monkeypatch)
+    requested = spy_on_fetcher(monkeypatch)
     reader = _sheet(learner)
 
     assert _images(reader) == []
