@@ -25,6 +25,7 @@ from portfolio.auth.models import User
 from portfolio.config import ROOT, load_config
 from portfolio.core.errors import init_errors
 from portfolio.core.markdown import render_markdown
+from portfolio.core.paging import page_url
 from portfolio.core.security import init_security
 from portfolio.extensions import csrf, db, login_manager, migrate
 
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_global(page_url, "page_url")
     init_security(app)
     init_errors(app)
     return app

@@ -1,0 +1,1 @@
+"""Shared test support: counting SQL statements, reading query plans."""
