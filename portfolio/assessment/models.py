@@ -66,7 +66,9 @@ class Decision(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    # Indexed for the superseded (reopened) decisions of a page of submissions; the live one
+    # has the partial unique index below.
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
     assessor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
     feedback: Mapped[str] = mapped_column(Text, default="")

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.auth.models import User
@@ -33,6 +33,10 @@ class EvidenceStatus(enum.StrEnum):
 
 class Evidence(CreatedMixin, Base):
     __tablename__ = "evidence"
+    __table_args__ = (
+        # The caseload and overdue lists: items waiting for a decision, oldest clock first.
+        Index("ix_evidence_status_awaiting_since", "status", "awaiting_since"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -51,6 +55,10 @@ class Evidence(CreatedMixin, Base):
     # dismissed with a reason, or fixed with the one-click replacement (kind, path and label
     # only, never the removed detail). Moved into the submission's `checks` on submitting.
     dismissals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # When the turnaround clock of the decision this item waits for started (its latest
+    # submission, or an IQA reopening the decision on it); None while nothing is awaited.
+    # Kept with `status`, so "overdue" is one indexed comparison, whatever the calendar says.
+    awaiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Two tabs on one draft: the save made from the older copy is refused.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -191,7 +191,9 @@ def submit_evidence(
     content = dict(evidence.draft)
     # The files go with the text, frozen: from now on they cannot be removed from the draft.
     attachments = list(evidence.attachments)
+    now = utcnow()
     submission = Submission(
+        submitted_at=now,
         number=len(evidence.submissions) + 1,
         title=evidence.title,
         content=content,
@@ -213,6 +215,7 @@ def submit_evidence(
     evidence.submissions.append(submission)
     before = {"evidence_status": evidence.status.value}
     evidence.status = EvidenceStatus.SUBMITTED
+    evidence.awaiting_since = now  # the assessor's turnaround clock starts
     try:
         db.session.flush()
         # What was signed, in the trail with the signature: the hash covers text and files.
@@ -243,6 +246,8 @@ def mark_decided(submission: Submission, status: EvidenceStatus) -> None:
     if submission.evidence.latest is not submission:
         raise NotEditable()
     submission.evidence.status = status
+    # The turnaround clock runs again while the item waits (reopened), and stops once decided.
+    submission.evidence.awaiting_since = utcnow() if status is EvidenceStatus.SUBMITTED else None
 
 
 def compare_submissions(
