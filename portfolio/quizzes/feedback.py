@@ -38,6 +38,11 @@ def pages_correcting(misconception: Misconception) -> Sequence[Page]:
     )
 
 
+def pages_correcting_each(misconceptions: Sequence[Misconception]) -> dict[str, list[Page]]:
+    """pages_correcting for many misconceptions at once, in two statements."""
+    return content.pages_correcting(misconceptions)
+
+
 def feedback_for(shown: ShownQuestion) -> Feedback | None:
     """None until the question is answered."""
     if shown.answer is None:

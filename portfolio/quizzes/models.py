@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     String,
     Table,
     Text,
@@ -135,6 +136,9 @@ class Attempt(Base):
     __tablename__ = "attempt"
     __table_args__ = (
         CheckConstraint("mode = 'review' OR quiz_id IS NOT NULL", name="quiz_unless_review"),
+        # Analytics: a quiz's finished attempts ranked by score (the 27% groups), and who has
+        # finished a quiz of each element, read from the index alone.
+        Index("ix_attempt_quiz_id_submitted_at", "quiz_id", "submitted_at", "score", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -161,7 +165,12 @@ class Attempt(Base):
 
 class Answer(Base):
     __tablename__ = "answer"
-    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_id"),
+        # Analytics: every answer to a question (facility), read from the index alone; and
+        # the answers to one revision of it.
+        Index("ix_answer_question_id_revision", "question_id", "revision", "is_correct"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
@@ -184,6 +193,17 @@ class HeldMisconception(Base):
     question that tests it (the same day could be short-term memory of the feedback)."""
 
     __tablename__ = "held_misconception"
+    __table_args__ = (
+        # Analytics: who holds each misconception now and a week ago (held since, cleared
+        # when), read from the index alone; the primary key serves one learner's list.
+        Index(
+            "ix_held_misconception_misconception_id_cleared_at",
+            "misconception_id",
+            "cleared_at",
+            "first_seen_at",
+            "user_id",
+        ),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True

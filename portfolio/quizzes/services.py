@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portfolio.auth.models import User
 from portfolio.content import services as content
+from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
@@ -29,6 +30,7 @@ from portfolio.quizzes.models import (
     QuestionStatus,
     Quiz,
     ReadingSuggestion,
+    question_misconception,
 )
 from portfolio.quizzes.spec import QuestionKind, QuestionSpec, QuizSpec
 
@@ -99,6 +101,48 @@ def list_quizzes() -> Sequence[Quiz]:
         select(Quiz)
         .order_by(Quiz.element_id, Quiz.title)
         .options(selectinload(Quiz.questions), selectinload(Quiz.element))
+    ).all()
+
+
+@dataclass(frozen=True)
+class QuizListing:
+    """A quiz as the learner's list shows it: its element, and how many questions it gives."""
+
+    quiz: Quiz
+    published: int
+
+
+def quiz_page(asked: PageArg, element_id: str | None = None) -> Paged[QuizListing]:
+    """A page of quizzes (of one element, if given) with their published questions counted
+    in SQL: two statements."""
+    published = (
+        select(func.count(Question.id))
+        .where(Question.quiz_id == Quiz.id, Question.status == QuestionStatus.PUBLISHED)
+        .correlate(Quiz)
+        .scalar_subquery()
+    )
+    query = (
+        select(Quiz, published.label("published"))
+        .options(joinedload(Quiz.element))
+        .order_by(Quiz.element_id, Quiz.title, Quiz.id)
+    )
+    if element_id:
+        query = query.where(Quiz.element_id == element_id)
+    page = paginate(query, asked, scalars=False)
+    return Paged(
+        [QuizListing(quiz, int(n)) for quiz, n in page.items],
+        page.total,
+        page.number,
+        page.size,
+        page.message,
+    )
+
+
+def list_quiz_choices() -> Sequence[Quiz]:
+    """Every quiz with its element, for a filter's choices (the bank's size, not the
+    centre's): one statement."""
+    return db.session.scalars(
+        select(Quiz).options(joinedload(Quiz.element)).order_by(Quiz.element_id, Quiz.title)
     ).all()
 
 
@@ -324,13 +368,30 @@ def _record_misconceptions(
             _schedule(row, row.box + 1, now)
 
 
-def due_reviews(user: User, now: datetime | None = None) -> Sequence[HeldMisconception]:
-    """Misconceptions, held or recently cleared, that are due to be asked again."""
+def due_reviews(
+    user: User, now: datetime | None = None, limit: int | None = None
+) -> Sequence[HeldMisconception]:
+    """Misconceptions, held or recently cleared, that are due to be asked again, the longest
+    due first (the first `limit` of them, if given)."""
     return db.session.scalars(
         select(HeldMisconception)
         .where(HeldMisconception.user_id == user.id, HeldMisconception.due_at <= (now or utcnow()))
-        .order_by(HeldMisconception.due_at)
+        .order_by(HeldMisconception.due_at, HeldMisconception.misconception_id)
+        .limit(limit)
     ).all()
+
+
+def count_due_reviews(user: User, now: datetime | None = None) -> int:
+    """How many misconceptions are due to be asked again, counted by the database."""
+    return (
+        db.session.scalar(
+            select(func.count()).where(
+                HeldMisconception.user_id == user.id,
+                HeldMisconception.due_at <= (now or utcnow()),
+            )
+        )
+        or 0
+    )
 
 
 def next_review_at(user: User) -> datetime | None:
@@ -359,20 +420,22 @@ def start_review(user: User, now: datetime | None = None) -> Attempt | None:
     existing = open_review(user)
     if existing is not None:
         return existing
+    due = due_reviews(user, now, limit=REVIEW_SIZE)
+    # Every published question testing any of them, in one statement.
+    testing: dict[str, list[Question]] = {row.misconception_id: [] for row in due}
+    for misconception_id, question in db.session.execute(
+        select(question_misconception.c.misconception_id, Question)
+        .join(question_misconception, question_misconception.c.question_id == Question.id)
+        .where(
+            Question.status == QuestionStatus.PUBLISHED,
+            question_misconception.c.misconception_id.in_(list(testing)),
+        )
+        .order_by(Question.id)
+    ):
+        testing[misconception_id].append(question)
     chosen: list[Question] = []
-    for row in due_reviews(user, now)[:REVIEW_SIZE]:
-        candidates = [
-            q
-            for q in db.session.scalars(
-                select(Question)
-                .where(
-                    Question.status == QuestionStatus.PUBLISHED,
-                    Question.misconceptions.any(Misconception.id == row.misconception_id),
-                )
-                .order_by(Question.id)
-            )
-            if q not in chosen
-        ]
+    for row in due:
+        candidates = [q for q in testing[row.misconception_id] if q not in chosen]
         fresh = [q for q in candidates if q.id != row.last_question_id] or candidates
         if fresh:
             chosen.append(_random.choice(fresh))
@@ -392,53 +455,88 @@ def start_review(user: User, now: datetime | None = None) -> Attempt | None:
 
 def held_misconceptions(user: User) -> Sequence[HeldMisconception]:
     """Misconceptions this learner still holds, most recently shown first."""
-    return db.session.scalars(
-        select(HeldMisconception)
-        .where(HeldMisconception.user_id == user.id, HeldMisconception.cleared_at.is_(None))
-        .order_by(HeldMisconception.last_seen_at.desc())
-    ).all()
+    return db.session.scalars(_held_query(user)).all()
 
 
 def cleared_misconceptions(user: User) -> Sequence[HeldMisconception]:
-    return db.session.scalars(
+    return db.session.scalars(_cleared_query(user)).all()
+
+
+def _held_query(user: User) -> Select[HeldMisconception]:
+    return (
+        select(HeldMisconception)
+        .where(HeldMisconception.user_id == user.id, HeldMisconception.cleared_at.is_(None))
+        .options(joinedload(HeldMisconception.misconception))
+        .order_by(HeldMisconception.last_seen_at.desc(), HeldMisconception.misconception_id)
+    )
+
+
+def _cleared_query(user: User) -> Select[HeldMisconception]:
+    return (
         select(HeldMisconception)
         .where(HeldMisconception.user_id == user.id, HeldMisconception.cleared_at.is_not(None))
-        .order_by(HeldMisconception.cleared_at.desc())
-    ).all()
+        .options(joinedload(HeldMisconception.misconception))
+        .order_by(HeldMisconception.cleared_at.desc(), HeldMisconception.misconception_id)
+    )
+
+
+def held_page(user: User, asked: PageArg) -> Paged[HeldMisconception]:
+    """A page of held_misconceptions, each with its misconception: two statements."""
+    return paginate(_held_query(user), asked)
+
+
+def cleared_page(user: User, asked: PageArg) -> Paged[HeldMisconception]:
+    """A page of cleared_misconceptions, most recently cleared first: two statements."""
+    return paginate(_cleared_query(user), asked)
 
 
 def send_page_to_holders(tutor: User, misconception_id: str, page_id: int) -> int:
     """Suggest a revision page to every learner who holds the misconception now. Sending
-    again refreshes the date, so it shows as new. Returns how many learners it went to."""
+    again refreshes the date, so it shows as new. Returns how many learners it went to.
+
+    Set-based whatever the number of holders: one UPDATE of the suggestions already there,
+    one INSERT ... SELECT of the rest, one count."""
     page = content.get_published_page_by_id(page_id)
     if page is None:
         raise ValueError("Choose a published revision page.")
-    holders = [
-        h.user_id
-        for h in db.session.scalars(
-            select(HeldMisconception).where(
+    holders = select(HeldMisconception.user_id).where(
+        HeldMisconception.misconception_id == misconception_id,
+        HeldMisconception.cleared_at.is_(None),
+    )
+    now = utcnow()
+    db.session.execute(
+        update(ReadingSuggestion)
+        .where(
+            ReadingSuggestion.page_id == page.id,
+            ReadingSuggestion.misconception_id == misconception_id,
+            ReadingSuggestion.user_id.in_(holders),
+        )
+        .values(suggested_by_id=tutor.id, suggested_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    already = select(ReadingSuggestion.user_id).where(
+        ReadingSuggestion.page_id == page.id,
+        ReadingSuggestion.misconception_id == misconception_id,
+    )
+    db.session.execute(
+        insert(ReadingSuggestion).from_select(
+            ["user_id", "page_id", "misconception_id", "suggested_by_id", "suggested_at"],
+            select(
+                HeldMisconception.user_id,
+                literal(page.id),
+                literal(misconception_id),
+                literal(tutor.id),
+                literal(now, ReadingSuggestion.suggested_at.type),
+            ).where(
                 HeldMisconception.misconception_id == misconception_id,
                 HeldMisconception.cleared_at.is_(None),
-            )
+                HeldMisconception.user_id.not_in(already),
+            ),
         )
-    ]
-    now = utcnow()
-    for user_id in holders:
-        row = db.session.scalar(
-            select(ReadingSuggestion).where(
-                ReadingSuggestion.user_id == user_id,
-                ReadingSuggestion.page_id == page.id,
-                ReadingSuggestion.misconception_id == misconception_id,
-            )
-        )
-        if row is None:
-            row = ReadingSuggestion(
-                user_id=user_id, page_id=page.id, misconception_id=misconception_id
-            )
-            db.session.add(row)
-        row.suggested_by_id, row.suggested_at = tutor.id, now
+    )
+    sent = db.session.scalar(select(func.count()).select_from(holders.subquery())) or 0
     db.session.commit()
-    return len(holders)
+    return sent
 
 
 def open_suggestions(user: User) -> list[ReadingSuggestion]:
@@ -460,3 +558,36 @@ def list_attempts(user: User) -> Sequence[Attempt]:
         .order_by(Attempt.started_at.desc())
         .options(selectinload(Attempt.answers), selectinload(Attempt.quiz))
     ).all()
+
+
+@dataclass(frozen=True)
+class AttemptListing:
+    """One of a learner's attempts as their list shows it, its answers counted in SQL."""
+
+    attempt: Attempt
+    answered: int
+
+
+def attempt_page(user: User, asked: PageArg) -> Paged[AttemptListing]:
+    """A page of the learner's attempts, newest first, with the quiz's title and how many
+    questions each has answered: two statements."""
+    answered = (
+        select(func.count(Answer.id))
+        .where(Answer.attempt_id == Attempt.id)
+        .correlate(Attempt)
+        .scalar_subquery()
+    )
+    query = (
+        select(Attempt, answered.label("answered"))
+        .where(Attempt.user_id == user.id)
+        .options(joinedload(Attempt.quiz))
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    )
+    page = paginate(query, asked, scalars=False)
+    return Paged(
+        [AttemptListing(a, int(n)) for a, n in page.items],
+        page.total,
+        page.number,
+        page.size,
+        page.message,
+    )

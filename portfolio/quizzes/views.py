@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
+from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import analytics as stats
 from portfolio.quizzes import services
-from portfolio.quizzes.feedback import feedback_for, pages_correcting
+from portfolio.quizzes.feedback import feedback_for, pages_correcting_each
 from portfolio.quizzes.forms import build_attempt_form
-from portfolio.quizzes.models import Attempt, AttemptMode
+from portfolio.quizzes.models import Attempt, AttemptMode, Quiz
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 
@@ -25,28 +28,86 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
+def _choice(name: str, allowed: Collection[str], noun: str, notes: list[str]) -> str | None:
+    """A filter from the query string that must be one of `allowed`; anything else is
+    ignored, with a note saying so."""
+    value = text_arg(name, 128)
+    if not value:
+        return None
+    if value not in allowed:
+        notes.append(f"There is no {noun} “{value[:40]}”: showing every {noun}.")
+        return None
+    return value
+
+
+def _groups(notes: list[str]) -> set[int | None] | None:
+    """?group=<id> (repeatable; "none" for the learners in no group): the heatmap's columns."""
+    raw = [v.strip() for v in request.args.getlist("group") if v.strip()]
+    if not raw:
+        return None
+    chosen: set[int | None] = set()
+    for value in raw:
+        if value == "none":
+            chosen.add(None)
+        elif value.isascii() and value.isdigit() and len(value) <= 18:
+            chosen.add(int(value))
+        else:
+            notes.append("A group in the link is not valid: showing every group.")
+            return None
+    return chosen
+
+
 @bp.get("/analytics")
 @roles_required(Role.TUTOR, Role.ADMIN)
 def analytics() -> str:
     """Per question facility and discrimination; per misconception who holds it now, overall
-    and by learner group."""
-    quizzes = services.list_quizzes()
-    misconceptions = stats.misconception_stats()
-    heatmap = stats.cohort_heatmap()
+    and by learner group. Each table a page at a time, narrowed by element, quiz and group."""
+    notes: list[str] = []
+    quizzes = services.list_quiz_choices()
+    elements = {q.element_id: q.element.title for q in quizzes}
+    filters = stats.Filters(
+        element_id=_choice("element", elements, "element", notes),
+        quiz_id=_choice("quiz", {q.id for q in quizzes}, "quiz", notes),
+    )
+    groups = _groups(notes)
+    questions = stats.question_page(filters, page_arg("qpage"))
+    misconceptions = stats.misconception_page(page_arg("mpage"), element_id=filters.element_id)
+    heatmap = stats.cohort_heatmap(
+        element_id=filters.element_id, groups=groups, asked=page_arg("hpage")
+    )
+    if groups is not None and heatmap.ignored_groups:
+        notes.append("None of the groups in the link exist: showing every group.")
+    held = [m.misconception for m in misconceptions.items if m.holders_now]
     return render_template(
         "quizzes/analytics.html",
-        questions={q.id: stats.question_stats(q) for q in quizzes},
+        notes=notes,
         quizzes=quizzes,
+        elements=sorted(elements.items(), key=lambda e: (e[1], e[0])),
+        filters=filters,
+        groups=groups,
+        questions=questions,
+        by_quiz=_by_quiz(questions.items),
         misconceptions=misconceptions,
         heatmap=heatmap,
         chart=heatmap.chart(),
         min_attempts=stats.MIN_ATTEMPTS,
         pages={
-            m.misconception.id: [(p.id, p.title) for p in pages_correcting(m.misconception)]
-            for m in misconceptions
-            if m.holders_now
+            misconception_id: [(p.id, p.title) for p in found]
+            for misconception_id, found in pages_correcting_each(held).items()
         },
     )
+
+
+def _by_quiz(
+    items: Sequence[stats.QuestionStats],
+) -> list[tuple[Quiz, list[stats.QuestionStats]]]:
+    """A page of question figures as one table per quiz, in the page's order."""
+    tables: list[tuple[Quiz, list[stats.QuestionStats]]] = []
+    for item in items:
+        if not tables or tables[-1][0].id != item.question.quiz_id:
+            tables.append((item.question.quiz, []))
+        tables[-1][1].append(item)
+    return tables
 
 
 @bp.post("/misconceptions/<misconception_id>/send")
@@ -69,11 +130,19 @@ def send(misconception_id: str) -> Response:
 @bp.get("/")
 @roles_required(Role.LEARNER)
 def index() -> str:
+    """The quizzes to take (a page at a time, of one element if chosen), the learner's
+    review, and their own attempts (a page at a time)."""
+    notes: list[str] = []
+    elements = {q.element_id: q.element.title for q in services.list_quiz_choices()}
+    element = _choice("element", elements, "element", notes)
     return render_template(
         "quizzes/index.html",
-        quizzes=services.list_quizzes(),
-        attempts=services.list_attempts(current_user),
-        due=len(services.due_reviews(current_user)),
+        notes=notes,
+        elements=sorted(elements.items(), key=lambda e: (e[1], e[0])),
+        element=element,
+        quizzes=services.quiz_page(page_arg(), element),
+        attempts=services.attempt_page(current_user, page_arg("apage")),
+        due=services.count_due_reviews(current_user),
         next_review=services.next_review_at(current_user),
         open_review=services.open_review(current_user),
         modes=(AttemptMode.PRACTICE, AttemptMode.TEST),
@@ -83,14 +152,15 @@ def index() -> str:
 @bp.get("/misconceptions")
 @roles_required(Role.LEARNER)
 def misconceptions() -> str:
-    """The learner's own list: what each misconception is, why it is wrong, where to revise."""
-    held = services.held_misconceptions(current_user)
+    """The learner's own list: what each misconception is, why it is wrong, where to revise;
+    a page at a time, and the cleared ones a page at a time after them."""
+    held = services.held_page(current_user, page_arg())
     return render_template(
         "quizzes/misconceptions.html",
         held=held,
-        pages={h.misconception_id: pages_correcting(h.misconception) for h in held},
-        cleared=services.cleared_misconceptions(current_user),
-        due=len(services.due_reviews(current_user)),
+        pages=pages_correcting_each([h.misconception for h in held.items]),
+        cleared=services.cleared_page(current_user, page_arg("cpage")),
+        due=services.count_due_reviews(current_user),
     )
 
 
