@@ -6,16 +6,24 @@ a trainee's is every decision. Within a share the picks spread across the CAMERA
 IQA is asked to cover: candidates (learners), methods (evidence types), elements, and interim
 (referred) and final (accepted) decisions. Greedy: each pick is the decision that adds the most
 values not yet covered, the oldest on a tie, and the share always holds one interim and one
-final decision when the assessor made both."""
+final decision when the assessor made both.
+
+The spread needs only ids (`Spreadable`), so a centre's 40,000 decisions are read as a few
+columns each; names and titles are looked up for the picks shown, and the reason is written
+from what each pick added (`Pick`). A pick's score only ever falls as values are covered, so
+candidates wait in buckets by their last known score (a heap each, oldest first) and are
+re-scored only when they reach the front: about n log n for a share, not n x share."""
 
 from __future__ import annotations
 
 import enum
+import heapq
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
 from portfolio.assessment.models import AssessorStatus, Outcome
 
@@ -38,6 +46,10 @@ class Stage(enum.StrEnum):
         return cls.FINAL if outcome is Outcome.ACCEPTED else cls.INTERIM
 
     @property
+    def label(self) -> str:
+        return {"interim": "Interim (referred)", "final": "Final (accepted)"}[self.value]
+
+    @property
     def phrase(self) -> str:
         if self is Stage.INTERIM:
             return "a referral (interim) decision"
@@ -54,9 +66,29 @@ class Plan:
         return cls(status, DEFAULT_PERCENTAGE[status])
 
 
+class Spreadable(Protocol):
+    """What the spread is judged on: a decision's id, maker, learner, type, element, stage."""
+
+    @property
+    def decision_id(self) -> int: ...
+    @property
+    def assessor_id(self) -> int: ...
+    @property
+    def learner_id(self) -> int: ...
+    @property
+    def type_id(self) -> str: ...
+    @property
+    def element_id(self) -> str: ...
+    @property
+    def stage(self) -> Stage: ...
+
+
+S = TypeVar("S", bound=Spreadable)
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """A live, not yet sampled decision, with what the spread is judged on."""
+    """A live, not yet sampled decision, with what the spread is judged on and its names."""
 
     decision_id: int
     decided_at: datetime
@@ -74,6 +106,159 @@ class Candidate:
     @property
     def stage(self) -> Stage:
         return Stage.of(self.outcome)
+
+
+@dataclass(frozen=True)
+class Pick(Generic[S]):
+    """A decision the spread chose, and what it added that no earlier pick had covered."""
+
+    row: S
+    new_learner: bool
+    new_type: bool
+    new_element: bool
+    new_stage: bool
+    # The assessor made only one decision of this type / in this element in the period.
+    only_type: bool
+    only_element: bool
+
+
+def describe(
+    pick: Pick[S],
+    plan: Plan,
+    *,
+    learner_name: str,
+    type_title: str,
+    element_title: str,
+    assessor_name: str,
+) -> str:
+    """Why `pick` was chosen, in words, from what it added."""
+    parts = []
+    if pick.new_learner:
+        parts.append(f"first decision sampled for {learner_name}")
+    if pick.new_type:
+        kind = type_title.lower()
+        parts.append(f"the only {kind}" if pick.only_type else f"first {kind} sampled")
+    if pick.new_element:
+        parts.append(
+            f"the only decision in {element_title}"
+            if pick.only_element
+            else f"first decision sampled in {element_title}"
+        )
+    if pick.new_stage:
+        parts.append(pick.row.stage.phrase)
+    if plan.status is AssessorStatus.TRAINEE:
+        parts.append("assessor is a trainee: all decisions sampled")
+    elif not parts:
+        parts.append(f"makes up {assessor_name}'s {plan.percentage}% sample (oldest first)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def share_size(plan: Plan, decisions: int, stages: int) -> int:
+    """How many of `decisions` to sample: every one for a trainee, else the percentage rounded
+    up, but at least one per stage present (`stages`), unless the plan says 0%."""
+    if plan.status is AssessorStatus.TRAINEE:
+        return decisions
+    size = math.ceil(plan.percentage * decisions / 100)
+    if size == 0:
+        return 0
+    return min(decisions, max(size, stages))
+
+
+def spread(pool: Sequence[S], plan: Plan) -> list[Pick[S]]:
+    """One assessor's share of `pool` (their decisions, oldest first), in the order picked."""
+    stage_of = [c.stage for c in pool]
+    stages = set(stage_of)
+    size = share_size(plan, len(pool), len(stages))
+    if size == 0:
+        return []
+    types = Counter(c.type_id for c in pool)
+    elements = Counter(c.element_id for c in pool)
+    learners: set[int] = set()
+    kinds: set[str] = set()
+    places: set[str] = set()
+    covered_stages: set[Stage] = set()
+
+    def score(i: int) -> int:
+        c = pool[i]
+        return (
+            (c.learner_id not in learners)
+            + (c.type_id not in kinds)
+            + (c.element_id not in places)
+            + (stage_of[i] not in covered_stages)
+        )
+
+    # buckets[stage][s]: positions in `pool` last scored s, a heap so the oldest is in front.
+    buckets: dict[Stage, list[list[int]]] = {s: [[] for _ in range(5)] for s in stages}
+    for i, s in enumerate(stage_of):
+        buckets[s][4].append(i)  # in order already, so a valid heap
+
+    def best(stage: Stage) -> tuple[int, int] | None:
+        """(score, position) of the oldest candidate of `stage` with the highest score."""
+        levels = buckets[stage]
+        for level in range(4, -1, -1):
+            heap = levels[level]
+            while heap:
+                now = score(heap[0])
+                if now == level:
+                    return level, heap[0]
+                heapq.heappush(levels[now], heapq.heappop(heap))
+        return None
+
+    chosen: list[Pick[S]] = []
+    while len(chosen) < size:
+        missing = stages - covered_stages
+        # With no more slots than stages still missing, only those stages may be picked.
+        allowed = missing if size - len(chosen) <= len(missing) else stages
+        found = [b for b in (best(s) for s in allowed) if b is not None]
+        level, i = min(found, key=lambda b: (-b[0], b[1]))
+        heapq.heappop(buckets[stage_of[i]][level])
+        c = pool[i]
+        pick = Pick(
+            c,
+            new_learner=c.learner_id not in learners,
+            new_type=c.type_id not in kinds,
+            new_element=c.element_id not in places,
+            new_stage=stage_of[i] not in covered_stages,
+            only_type=types[c.type_id] == 1,
+            only_element=elements[c.element_id] == 1,
+        )
+        learners.add(c.learner_id)
+        kinds.add(c.type_id)
+        places.add(c.element_id)
+        covered_stages.add(stage_of[i])
+        chosen.append(pick)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Chosen(Generic[S]):
+    """One assessor's part: their decisions in the period and the picks, oldest first."""
+
+    assessor_id: int
+    plan: Plan
+    decisions: int
+    picks: tuple[Pick[S], ...]
+
+
+def choose(
+    ordered: Iterable[S], plans: Mapping[int, Plan], iqa_id: int, *, key: Callable[[S], object]
+) -> tuple[list[Chosen[S]], int]:
+    """Every assessor's share of `ordered` (oldest first), leaving out the IQA's own, and how
+    many of the IQA's own there were. `key` gives a row's place in `ordered`."""
+    own = 0
+    by_assessor: dict[int, list[S]] = {}
+    for c in ordered:
+        if c.assessor_id == iqa_id:
+            own += 1
+        else:
+            by_assessor.setdefault(c.assessor_id, []).append(c)
+    parts = []
+    for assessor_id, pool in by_assessor.items():
+        plan = plans.get(assessor_id, Plan.default())
+        picks = sorted(spread(pool, plan), key=lambda p: key(p.row))  # type: ignore[arg-type]
+        parts.append(Chosen(assessor_id, plan, len(pool), tuple(picks)))
+    return parts, own
 
 
 @dataclass(frozen=True)
@@ -108,106 +293,38 @@ class Proposal:
         return next((p.reason for p in self.items if p.candidate.decision_id == decision_id), None)
 
 
-def share_size(plan: Plan, decisions: int, stages: int) -> int:
-    """How many of `decisions` to sample: every one for a trainee, else the percentage rounded
-    up, but at least one per stage present (`stages`), unless the plan says 0%."""
-    if plan.status is AssessorStatus.TRAINEE:
-        return decisions
-    size = math.ceil(plan.percentage * decisions / 100)
-    if size == 0:
-        return 0
-    return min(decisions, max(size, stages))
-
-
-def _dimensions(c: Candidate) -> tuple[tuple[str, object], ...]:
-    return (
-        ("learner", c.learner_id),
-        ("type", c.type_id),
-        ("element", c.element_id),
-        ("stage", c.stage),
-    )
-
-
-def _pick(pool: Sequence[Candidate], covered: set[tuple[str, object]]) -> Candidate:
-    """The candidate adding the most uncovered values; `pool` is oldest first, so the first
-    best found wins a tie."""
-    best, best_score = pool[0], -1
-    for c in pool:
-        score = sum(d not in covered for d in _dimensions(c))
-        if score > best_score:
-            best, best_score = c, score
-    return best
-
-
-def _reason(
-    c: Candidate,
-    new: set[tuple[str, object]],
-    pool: Sequence[Candidate],
-    plan: Plan,
-) -> str:
-    types = Counter(x.type_id for x in pool)
-    elements = Counter(x.element_id for x in pool)
-    parts = []
-    if ("learner", c.learner_id) in new:
-        parts.append(f"first decision sampled for {c.learner_name}")
-    if ("type", c.type_id) in new:
-        kind = c.type_title.lower()
-        parts.append(f"the only {kind}" if types[c.type_id] == 1 else f"first {kind} sampled")
-    if ("element", c.element_id) in new:
-        parts.append(
-            f"the only decision in {c.element_title}"
-            if elements[c.element_id] == 1
-            else f"first decision sampled in {c.element_title}"
-        )
-    if ("stage", c.stage) in new:
-        parts.append(c.stage.phrase)
-    if plan.status is AssessorStatus.TRAINEE:
-        parts.append("assessor is a trainee: all decisions sampled")
-    elif not parts:
-        parts.append(f"makes up {c.assessor_name}'s {plan.percentage}% sample (oldest first)")
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:]
-
-
-def _assessor_share(pool: Sequence[Candidate], plan: Plan) -> list[Proposed]:
-    stages = {c.stage for c in pool}
-    size = share_size(plan, len(pool), len(stages))
-    remaining = list(pool)
-    covered: set[tuple[str, object]] = set()
-    chosen: list[Proposed] = []
-    while len(chosen) < size:
-        missing = stages - {s for kind, s in covered if kind == "stage"}
-        slots = size - len(chosen)
-        # With no more slots than stages still missing, only those stages may be picked.
-        options = (
-            [c for c in remaining if c.stage in missing] if slots <= len(missing) else remaining
-        )
-        c = _pick(options, covered)
-        new = {d for d in _dimensions(c) if d not in covered}
-        covered |= new
-        remaining.remove(c)
-        chosen.append(Proposed(c, _reason(c, new, pool, plan)))
-    return chosen
+def _when(c: Candidate) -> tuple[datetime, int]:
+    return c.decided_at, c.decision_id
 
 
 def propose(candidates: Sequence[Candidate], plans: Mapping[int, Plan], iqa_id: int) -> Proposal:
     """The sample to propose to IQA `iqa_id` from `candidates`; an assessor without a plan gets
     the qualified default."""
-    ordered = sorted(candidates, key=lambda c: (c.decided_at, c.decision_id))
-    own = sum(c.assessor_id == iqa_id for c in ordered)
-    by_assessor: dict[int, list[Candidate]] = {}
-    for c in ordered:
-        if c.assessor_id != iqa_id:
-            by_assessor.setdefault(c.assessor_id, []).append(c)
+    ordered = sorted(candidates, key=_when)
+    names = {c.assessor_id: c.assessor_name for c in reversed(ordered)}
+    parts, own = choose(ordered, plans, iqa_id, key=_when)
+    parts.sort(key=lambda part: (names[part.assessor_id], part.assessor_id))
     items: list[Proposed] = []
     shares: list[Share] = []
-    for assessor_id, pool in sorted(
-        by_assessor.items(), key=lambda kv: (kv[1][0].assessor_name, kv[0])
-    ):
-        plan = plans.get(assessor_id, Plan.default())
-        chosen = _assessor_share(pool, plan)
-        shares.append(Share(assessor_id, pool[0].assessor_name, plan, len(pool), len(chosen)))
-        items.extend(
-            sorted(chosen, key=lambda p: (p.candidate.decided_at, p.candidate.decision_id))
+    for part in parts:
+        shares.append(
+            Share(
+                part.assessor_id,
+                names[part.assessor_id],
+                part.plan,
+                part.decisions,
+                len(part.picks),
+            )
         )
+        for pick in part.picks:
+            c = pick.row
+            reason = describe(
+                pick,
+                part.plan,
+                learner_name=c.learner_name,
+                type_title=c.type_title,
+                element_title=c.element_title,
+                assessor_name=c.assessor_name,
+            )
+            items.append(Proposed(c, reason))
     return Proposal(tuple(items), tuple(shares), own)

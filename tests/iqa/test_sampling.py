@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from portfolio.assessment.models import AssessorStatus, Outcome
-from portfolio.iqa.sampling import Candidate, Plan, Stage, propose, share_size
+from portfolio.iqa.sampling import Candidate, Plan, Stage, propose, share_size, spread
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 IQA = 99
@@ -197,3 +199,58 @@ def test_proposed_items_are_listed_by_assessor_then_oldest_first() -> None:
 def test_nothing_to_propose() -> None:
     proposal = propose([], {}, IQA)
     assert proposal.items == () and proposal.shares == () and proposal.own_left_out == 0
+
+
+def _greedy_by_hand(pool: list[Candidate], plan: Plan) -> list[int]:
+    """The spread written the slow, obvious way (rescore everything for every pick): what the
+    bucketed spread must always agree with."""
+    pool = sorted(pool, key=lambda c: (c.decided_at, c.decision_id))
+    stages = {c.stage for c in pool}
+    size = share_size(plan, len(pool), len(stages))
+    covered: set[tuple[str, object]] = set()
+    remaining, chosen = list(pool), []
+    while len(chosen) < size:
+        missing = stages - {s for kind, s in covered if kind == "stage"}
+        options = (
+            [c for c in remaining if c.stage in missing]
+            if size - len(chosen) <= len(missing)
+            else remaining
+        )
+
+        def dims(c: Candidate) -> set[tuple[str, object]]:
+            return {
+                ("learner", c.learner_id),
+                ("type", c.type_id),
+                ("element", c.element_id),
+                ("stage", c.stage),
+            }
+
+        best = max(options, key=lambda c: (len(dims(c) - covered), -options.index(c)))
+        covered |= dims(best)
+        remaining.remove(best)
+        chosen.append(best.decision_id)
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_fast_spread_picks_exactly_what_the_obvious_greedy_does(seed: int) -> None:
+    rng = random.Random(seed)
+    types = ("reflective-account", "feedback-review", "return-authorisation")
+    pool = [
+        decision(
+            n,
+            learner=f"L{rng.randrange(1 + seed * 3)}",
+            type_id=rng.choice(types[: 1 + seed % 3]),
+            element=rng.choice(("pts-a", "pts-b")),
+            outcome=REFERRED if rng.random() < 0.3 else ACCEPTED,
+        )
+        for n in range(1, rng.randrange(2, 120))
+    ]
+    for plan in (
+        Plan.default(),
+        Plan.default(AssessorStatus.NEW),
+        Plan.default(AssessorStatus.TRAINEE),
+        Plan(AssessorStatus.QUALIFIED, rng.randrange(1, 100)),
+    ):
+        picked = [p.row.decision_id for p in spread(pool, plan)]
+        assert picked == _greedy_by_hand(pool, plan)
