@@ -113,5 +113,5 @@ def learner_overview(learner: User) -> LearnerOverview:
     return LearnerOverview(
         groups=tuple(StatusGroup(s, tuple(by_status[s])) for s in EvidenceStatus),
         coverage=tuple(coverage),
-        next_steps=tuple(_next_steps(by_status, coverage, len(quizzes.due_reviews(learner)))),
+        next_steps=tuple(_next_steps(by_status, coverage, quizzes.count_due_reviews(learner))),
     )

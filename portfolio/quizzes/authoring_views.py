@@ -12,8 +12,9 @@ from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
 from portfolio.core.args import int_arg
+from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
-from portfolio.quizzes import authoring
+from portfolio.quizzes import authoring, bank
 from portfolio.quizzes.authoring_forms import (
     CompareForm,
     MisconceptionForm,
@@ -52,19 +53,62 @@ def _revision_or_404(question: Question, number: int) -> QuestionRevision:
     return revision
 
 
-def _manage_page(forms: dict[str, MisconceptionForm] | None = None) -> str:
-    banks = authoring.question_bank()
+def _bank_filters(choices: list[bank.QuizChoice], notes: list[str]) -> bank.BankFilters:
+    """The bank's filters from the query string; one naming nothing there is ignored, with a
+    note saying so."""
+    quizzes = {c.quiz.id for c in choices}
+    elements = {c.quiz.element_id for c in choices}
+    statuses = {s.value for s in QuestionStatus}
+    picked: dict[str, str | None] = {}
+    for name, allowed, noun in (
+        ("quiz", quizzes, "quiz"),
+        ("element", elements, "element"),
+        ("status", statuses, "status"),
+    ):
+        value = text_arg(name, 128)
+        if value and value not in allowed:
+            notes.append(f"There is no {noun} “{value[:40]}”: showing every {noun}.")
+            value = ""
+        picked[name] = value or None
+    return bank.BankFilters(
+        quiz_id=picked["quiz"],
+        element_id=picked["element"],
+        status=QuestionStatus(picked["status"]) if picked["status"] else None,
+        text=text_arg("q"),
+    )
+
+
+def _manage_page(
+    forms: dict[str, MisconceptionForm] | None = None, quiz_id: str | None = None
+) -> str:
+    """The bank a page at a time. After a misconception form sent back with a fault, the
+    bank is narrowed to that quiz, so its form is on the page whatever the bank's size."""
+    notes: list[str] = []
+    choices = bank.quiz_choices()
+    filters = bank.BankFilters(quiz_id=quiz_id) if quiz_id else _bank_filters(choices, notes)
+    chosen = next((c.quiz for c in choices if c.quiz.id == filters.quiz_id), None)
+    found = bank.bank_page(filters, page_arg(), chosen)
     forms = forms or {}
     return render_template(
         "quizzes/manage/index.html",
-        banks=banks,
+        banks=found.banks,
+        page=found.page,
+        choices=choices,
+        elements=sorted(
+            {c.quiz.element_id: c.quiz.element.title for c in choices}.items(),
+            key=lambda e: (e[1], e[0]),
+        ),
+        statuses=list(QuestionStatus),
+        filters=filters,
+        filtered=filters != bank.BankFilters(),
+        notes=notes,
         kinds=list(QuestionKind),
         # The one misconception form sent back with a fault, summarised at the top.
         failed=next(iter(forms.values()), None),
         forms={
             b.quiz.id: forms.get(b.quiz.id)
             or MisconceptionForm(formdata=None).for_quiz(b.quiz.id, b.quiz.title)
-            for b in banks
+            for b in found.banks
         },
     )
 
@@ -72,6 +116,7 @@ def _manage_page(forms: dict[str, MisconceptionForm] | None = None) -> str:
 @bp.get("/manage")
 @roles_required(*EDITORS)
 def manage() -> str:
+    """The question bank, 50 questions a page, narrowed by quiz, element, status and words."""
     return _manage_page()
 
 
@@ -87,8 +132,8 @@ def misconception_new(quiz_id: str) -> tuple[str, int] | Response:
             form.text.errors = [*form.text.errors, error.message]
         else:
             flash(f"Added the misconception {misconception.id} to “{quiz.title}”.", "success")
-            return redirect(url_for("quizzes.manage", _anchor=f"quiz-{quiz.id}"))
-    return _manage_page({quiz.id: form}), 422
+            return redirect(url_for("quizzes.manage", quiz=quiz.id, _anchor=f"quiz-{quiz.id}"))
+    return _manage_page({quiz.id: form}, quiz.id), 422
 
 
 def _editor(quiz: Quiz, kind: QuestionKind, question: Question | None = None) -> QuestionForm:
@@ -168,7 +213,7 @@ def question_new(quiz_id: str) -> Any:
                 f"Created question {question.spec.id} in “{quiz.title}” ({question.status.value}).",
                 "success",
             )
-            return redirect(url_for("quizzes.manage", _anchor=f"quiz-{quiz.id}"))
+            return redirect(url_for("quizzes.manage", quiz=quiz.id, _anchor=f"quiz-{quiz.id}"))
     return _editor_page("quizzes/manage/new.html", form, submitted, quiz=quiz, kind=kind)
 
 
@@ -201,7 +246,9 @@ def question_edit(question_id: str) -> Any:
                 f"({question.status.value}).",
                 "success",
             )
-            return redirect(url_for("quizzes.manage", _anchor=f"quiz-{question.quiz_id}"))
+            return redirect(
+                url_for("quizzes.manage", quiz=question.quiz_id, _anchor=f"quiz-{question.quiz_id}")
+            )
     return _editor_page(
         "quizzes/manage/edit.html",
         form,

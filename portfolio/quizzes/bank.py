@@ -1,0 +1,145 @@
+"""The question bank as tutors browse it: questions a page at a time, narrowed by quiz,
+element, status and words in the question, grouped by quiz, each with its latest revision
+and author; in a fixed number of statements whatever the size of the bank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portfolio.core.paging import PageArg, Paged, paginate
+from portfolio.extensions import db
+from portfolio.qualifications.models import Misconception
+from portfolio.quizzes.authoring import BankRow, QuizBank
+from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class BankFilters:
+    quiz_id: str | None = None
+    element_id: str | None = None
+    status: QuestionStatus | None = None
+    text: str = ""  # words in the question, any case
+
+
+@dataclass(frozen=True)
+class QuizChoice:
+    """A quiz for the filter's choices, with how many questions it has."""
+
+    quiz: Quiz
+    questions: int
+
+
+@dataclass(frozen=True)
+class BankPage:
+    # One section per quiz with a question on this page, in the page's order; the quiz
+    # filtered to is always there, so a quiz with no questions yet can be given one.
+    banks: list[QuizBank]
+    page: Paged[Question]
+
+
+def quiz_choices() -> list[QuizChoice]:
+    """Every quiz with its element and question count (the bank's size): one statement."""
+    counted = (
+        select(func.count(Question.id))
+        .where(Question.quiz_id == Quiz.id)
+        .correlate(Quiz)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Quiz, counted)
+        .options(joinedload(Quiz.element))
+        .order_by(Quiz.element_id, Quiz.title, Quiz.id)
+    )
+    return [QuizChoice(quiz, int(n)) for quiz, n in rows]
+
+
+def _questions(filters: BankFilters) -> Select[Any]:
+    query = (
+        select(Question)
+        .join(Quiz, Question.quiz_id == Quiz.id)
+        .options(joinedload(Question.quiz))
+        .order_by(Quiz.element_id, Quiz.title, Quiz.id, Question.position, Question.id)
+    )
+    if filters.quiz_id:
+        query = query.where(Question.quiz_id == filters.quiz_id)
+    if filters.element_id:
+        query = query.where(Quiz.element_id == filters.element_id)
+    if filters.status is not None:
+        query = query.where(Question.status == filters.status)
+    if filters.text:
+        query = query.where(
+            func.lower(Question.stem).contains(filters.text.lower(), autoescape=True)
+        )
+    return query
+
+
+def _latest(ids: Sequence[str]) -> dict[str, QuestionRevision]:
+    """Each question's newest revision with its author: one statement."""
+    newest = (
+        select(QuestionRevision.question_id, func.max(QuestionRevision.number).label("number"))
+        .where(QuestionRevision.question_id.in_(ids))
+        .group_by(QuestionRevision.question_id)
+        .subquery()
+    )
+    return {
+        r.question_id: r
+        for r in db.session.scalars(
+            select(QuestionRevision)
+            .join(
+                newest,
+                (QuestionRevision.question_id == newest.c.question_id)
+                & (QuestionRevision.number == newest.c.number),
+            )
+            .options(joinedload(QuestionRevision.author))
+        )
+    }
+
+
+def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Misconception]]:
+    """Each quiz's own misconceptions ("<quiz id>.<slug>"): one statement."""
+    own: dict[str, list[Misconception]] = {q.id: [] for q in quizzes}
+    if not quizzes:
+        return own
+    for m in db.session.scalars(
+        select(Misconception)
+        .where(or_(*(Misconception.id.startswith(f"{q.id}.", autoescape=True) for q in quizzes)))
+        .order_by(Misconception.id)
+    ):
+        quiz_id = m.id.rsplit(".", 1)[0]
+        if quiz_id in own:
+            own[quiz_id].append(m)
+    return own
+
+
+def bank_page(filters: BankFilters, asked: PageArg, chosen: Quiz | None = None) -> BankPage:
+    """A page of the bank: four or five statements. `chosen` is the quiz filtered to."""
+    page = paginate(_questions(filters), asked, PAGE_SIZE)
+    questions: Sequence[Question] = page.items
+    latest = _latest([q.id for q in questions]) if questions else {}
+    quizzes: list[Quiz] = []
+    for q in questions:
+        if not quizzes or quizzes[-1].id != q.quiz_id:
+            quizzes.append(q.quiz)
+    if chosen is not None and all(q.id != chosen.id for q in quizzes):
+        quizzes.append(chosen)
+    own = _own_misconceptions(quizzes)
+    banks = [
+        QuizBank(
+            quiz=quiz,
+            rows=tuple(
+                BankRow(q, latest[q.id])
+                for q in questions
+                if q.quiz_id == quiz.id and q.id in latest
+            ),
+            misconceptions=tuple(own[quiz.id]),
+        )
+        for quiz in quizzes
+    ]
+    return BankPage(banks, page)
