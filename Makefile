@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-postgres lint
+.PHONY: run test test-postgres lint bench-web
 
 $(BIN)/portfolio: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,9 @@ test: lint
 test-postgres: $(BIN)/portfolio
 	PORTFOLIO_TEST_DATABASE_URL=$${PORTFOLIO_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest -n auto
+
+# The web benchmark and the cohort CSV stream, both sizes, both databases (README: Benchmarks);
+# builds the generated centres the first time. Appends to bench/results.md.
+bench-web: $(BIN)/portfolio
+	$(BIN)/python -m bench.web --size small --size large --database sqlite --database postgresql
+	$(BIN)/python -m bench.csv_stream --size small --size large --database sqlite --database postgresql
