@@ -88,25 +88,23 @@ class QuestionStats:
     discrimination: float | None  # upper-group facility minus lower-group facility, -1..1
 
 
-def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
-    """Facility and discrimination of `questions`, in two statements.
-
-    Facility counts every answer to the question, whatever the mode (a review answer is as
-    telling as a test's); discrimination needs a whole attempt's score, so it is drawn from
-    finished attempts at the question's quiz only, ranked by score (then by when they were
-    made, so ties split the same way every time)."""
-    ids = [q.id for q in questions]
-    if not ids:
-        return []
+def facility_query(question_ids: Collection[str]) -> Select[Any]:
+    """(question, answers, right answers) for every answer to each question: one GROUP BY
+    read from the answer index alone."""
     right = func.sum(case((Answer.is_correct, 1), else_=0))
-    facility = {
-        question_id: (answered, int(correct or 0))
-        for question_id, answered, correct in db.session.execute(
-            select(Answer.question_id, func.count(), right)
-            .where(Answer.question_id.in_(ids))
-            .group_by(Answer.question_id)
-        )
-    }
+    query = (
+        select(Answer.question_id, func.count().label("answered"), right.label("right"))
+        .where(Answer.question_id.in_(sorted(question_ids)))
+        .group_by(Answer.question_id)
+    )
+    return cast_type("Select[Any]", query)
+
+
+def groups_query(question_ids: Collection[str], quiz_ids: Collection[str]) -> Select[Any]:
+    """(question, finished attempts at its quiz, then answers and right answers in the upper
+    and in the lower 27% of those attempts by score). The attempts are ranked in the database
+    (ROW_NUMBER and COUNT over each quiz's finished attempts), by score and then by when they
+    were made, so ties split the same way every time."""
     ranked = (
         select(
             Attempt.id,
@@ -118,11 +116,8 @@ def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
             .label("rank"),
             func.count().over(partition_by=Attempt.quiz_id).label("finished"),
         )
-        .where(
-            Attempt.quiz_id.in_({q.quiz_id for q in questions}),
-            Attempt.submitted_at.is_not(None),
-        )
-        .subquery()
+        .where(Attempt.quiz_id.in_(sorted(quiz_ids)), Attempt.submitted_at.is_not(None))
+        .subquery("ranked")
     )
     size = group_size_sql(ranked.c.finished)
     lower = ranked.c.rank <= size
@@ -131,21 +126,37 @@ def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
     def count(*conditions: ColumnElement[bool] | InstrumentedAttribute[bool]) -> Any:
         return func.sum(case((and_(*conditions), 1), else_=0))
 
+    return (
+        select(
+            Answer.question_id,
+            func.max(ranked.c.finished).label("finished"),
+            count(upper).label("upper"),
+            count(upper, Answer.is_correct).label("upper_right"),
+            count(lower).label("lower"),
+            count(lower, Answer.is_correct).label("lower_right"),
+        )
+        .join(ranked, Answer.attempt_id == ranked.c.id)
+        .where(Answer.question_id.in_(sorted(question_ids)), or_(upper, lower))
+        .group_by(Answer.question_id)
+    )
+
+
+def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
+    """Facility and discrimination of `questions`, in two statements.
+
+    Facility counts every answer to the question, whatever the mode (a review answer is as
+    telling as a test's); discrimination needs a whole attempt's score, so it is drawn from
+    finished attempts at the question's quiz only."""
+    ids = {q.id for q in questions}
+    if not ids:
+        return []
+    facility = {
+        row.question_id: (int(row.answered), int(row.right or 0))
+        for row in db.session.execute(facility_query(ids))
+    }
     groups = {
         row.question_id: row
-        for row in db.session.execute(
-            select(
-                Answer.question_id,
-                func.max(ranked.c.finished).label("finished"),
-                count(upper).label("upper"),
-                count(upper, Answer.is_correct).label("upper_right"),
-                count(lower).label("lower"),
-                count(lower, Answer.is_correct).label("lower_right"),
-            )
-            .join(ranked, Answer.attempt_id == ranked.c.id)
-            .where(Answer.question_id.in_(ids), or_(upper, lower))
-            .group_by(Answer.question_id)
-        )
+        for row in db.session.execute(groups_query(ids, {q.quiz_id for q in questions}))
     }
     stats = []
     for question in questions:
@@ -232,7 +243,7 @@ def _finished() -> Any:
     )
 
 
-def _misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
+def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
     week_ago = now - timedelta(days=7)
     held = HeldMisconception
     holders = (
@@ -285,7 +296,7 @@ def misconception_stats(
 ) -> list[MisconceptionStats]:
     """Every misconception (of one element, if given), the most widely held first: one
     statement."""
-    query = _misconception_query(now or utcnow(), element_id)
+    query = misconception_query(now or utcnow(), element_id)
     return [_misconception_row(r) for r in db.session.execute(query)]
 
 
@@ -294,7 +305,7 @@ def misconception_page(
 ) -> Paged[MisconceptionStats]:
     """A page of misconception_stats: two statements."""
     page = paginate(
-        _misconception_query(now or utcnow(), element_id),
+        misconception_query(now or utcnow(), element_id),
         asked,
         MISCONCEPTIONS_PAGE,
         scalars=False,
@@ -413,7 +424,7 @@ def _columns(now: datetime) -> list[GroupColumn]:
     return [GroupColumn(cohort_id, name) for cohort_id, name in rows]
 
 
-def _held_now_rows(now: datetime, element_id: str | None) -> Select[Misconception]:
+def held_now_query(now: datetime, element_id: str | None) -> Select[Misconception]:
     held_ids = select(HeldMisconception.misconception_id).where(_held_at(now))
     query = select(Misconception).where(Misconception.id.in_(held_ids)).order_by(Misconception.id)
     if element_id:
@@ -421,28 +432,27 @@ def _held_now_rows(now: datetime, element_id: str | None) -> Select[Misconceptio
     return query
 
 
-def _cells(now: datetime, misconception_ids: Sequence[str]) -> dict[tuple[str, int | None], Any]:
-    """(misconception, group) -> holders now and learners, for the rows shown: one statement.
+def cells_query(now: datetime, misconception_ids: Collection[str]) -> Select[Any]:
+    """(misconception, group, learners, holders now) for the rows shown.
 
     A misconception's learners in a group are those in it who have finished a quiz of its
     element, and its holders too (a holder has finished a quiz that tests it; counting them
     keeps the share at most 1 even when that quiz belongs to another element)."""
-    if not misconception_ids:
-        return {}
+    ids = sorted(misconception_ids)
     finished = _finished()
     held_now = (
         select(HeldMisconception.user_id, HeldMisconception.misconception_id)
-        .where(_held_at(now), HeldMisconception.misconception_id.in_(misconception_ids))
+        .where(_held_at(now), HeldMisconception.misconception_id.in_(ids))
         .subquery("held_now")
     )
     population = union(
         select(Misconception.id.label("misconception_id"), finished.c.user_id)
         .join(finished, finished.c.element_id == Misconception.element_id)
-        .where(Misconception.id.in_(misconception_ids)),
+        .where(Misconception.id.in_(ids)),
         select(held_now.c.misconception_id, held_now.c.user_id),
     ).subquery("population")
     learners, group = _learner_group()
-    rows = db.session.execute(
+    return (
         select(
             population.c.misconception_id,
             group.label("cohort_id"),
@@ -461,6 +471,13 @@ def _cells(now: datetime, misconception_ids: Sequence[str]) -> dict[tuple[str, i
         .outerjoin(learners, learners.c.user_id == population.c.user_id)
         .group_by(population.c.misconception_id, group)
     )
+
+
+def _cells(now: datetime, misconception_ids: Sequence[str]) -> dict[tuple[str, int | None], Any]:
+    """cells_query by (misconception, group): one statement."""
+    if not misconception_ids:
+        return {}
+    rows = db.session.execute(cells_query(now, misconception_ids))
     return {(r.misconception_id, r.cohort_id): r for r in rows}
 
 
@@ -483,7 +500,7 @@ def cohort_heatmap(
     ignored = groups is not None and not columns
     if ignored:
         columns = every
-    query = _held_now_rows(now, element_id)
+    query = held_now_query(now, element_id)
     page: Paged[Misconception] | None = None
     if asked is not None:
         page = paginate(query, asked, HEATMAP_PAGE)
