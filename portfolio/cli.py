@@ -16,7 +16,7 @@ from portfolio import create_app
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
 from portfolio.content import services as content
-from portfolio.core.audit import verify_chain
+from portfolio.core.audit import verify_and_record
 from portfolio.core.render_process import RenderFailed
 from portfolio.data import DataSet, read_all, read_pages
 from portfolio.export import runner
@@ -168,7 +168,7 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Recompute the chain; exit 1 naming the first entry changed outside the app."""
-    report = verify_chain()
+    report = verify_and_record("portfolio audit verify")
     if not report.intact:
         click.echo(
             f"BROKEN at entry {report.broken_id}: {report.reason} ({report.entries} entries read).",

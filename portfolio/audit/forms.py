@@ -1,15 +1,17 @@
-"""The audit view's filter form (GET: filters belong in the address, to share and bookmark)."""
+"""The audit view's filter form (GET: filters belong in the address, to share and bookmark).
+People are found by a name search, not picked from a list of everyone: a centre has thousands."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import Length, Optional
 
-from portfolio.auth.models import User
 from portfolio.core.forms import choices
+
+NAME_HINT = "Part of a name or email; accents and apostrophes optional."
 
 
 class AuditFilterForm(FlaskForm):  # type: ignore[misc]
@@ -17,20 +19,29 @@ class AuditFilterForm(FlaskForm):  # type: ignore[misc]
         csrf = False  # a read-only search by GET changes nothing
 
     action = SelectField("What happened", default="")
-    actor = SelectField("Done by", default="")
-    learner = SelectField("About learner", default="")
+    actor = StringField("Done by", validators=[Optional(), Length(max=100)], description=NAME_HINT)
+    actor_id = HiddenField()
+    learner = StringField(
+        "About learner", validators=[Optional(), Length(max=100)], description=NAME_HINT
+    )
+    learner_id = HiddenField()
+    subject_type = SelectField("Subject", default="")
+    subject_id = StringField(
+        "Subject number or id", validators=[Optional(), Length(max=64)], description="Optional."
+    )
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
 
     def __init__(
-        self, actions: Sequence[str], users: Sequence[User], *args: object, **kwargs: object
+        self,
+        actions: Sequence[str],
+        subject_types: Sequence[str],
+        *args: object,
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.action.choices = choices([("", "Anything"), *((a, a) for a in actions)])
-        people = [(str(u.id), f"{u.name} ({u.email})") for u in users]
-        self.actor.choices = choices([("", "Anyone"), *people])
-        learners = [(str(u.id), u.name) for u in users if u.has_role("learner")]
-        self.learner.choices = choices([("", "Any learner"), *learners])
+        self.subject_type.choices = choices([("", "Any"), *((t, t) for t in subject_types)])
 
     def validate(self, extra_validators: object = None) -> bool:
         valid: bool = super().validate(extra_validators)

@@ -1,18 +1,29 @@
-"""Reading the audit trail with filters, a page at a time."""
+"""Reading the audit trail with filters, a page at a time, and what is known of its chain."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from portfolio.core.audit import AuditEntry, ChainReport, verify_chain
+from portfolio.auth import services as accounts
+from portfolio.auth.models import Role, User
+from portfolio.core.audit import AuditEntry, ChainReport, ChainStatus, check_newest, verify_chain
+from portfolio.core.localtime import london_midnight
+from portfolio.core.paging import PAGE_SIZE, Paged, count, keyset
 from portfolio.extensions import db
 
-PAGE_SIZE = 50
+__all__ = ["PAGE_SIZE", "AuditFilter", "PersonMatch", "list_entries"]
+
+# A page view checks at most this many entries added since the last check: one read of
+# bounded size, whatever the trail's length. The rest wait for later views or the command.
+CHECK_PER_VIEW = 2000
+CHECKED_BY = "the audit page"
+# More people than this matching a name search is a prompt to type more, not a filter.
+MAX_MATCHES = 20
 
 
 @dataclass(frozen=True)
@@ -20,49 +31,129 @@ class AuditFilter:
     action: str = ""
     actor_id: int | None = None
     learner_id: int | None = None
-    since: date | None = None
+    since: date | None = None  # London days, both ends included
     until: date | None = None
+    subject_type: str = ""
+    subject_id: str = ""
+    # From a name search: entries by (or about) any of these people; () matches nothing.
+    actor_ids: tuple[int, ...] | None = None
+    learner_ids: tuple[int, ...] | None = None
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.action:
             query = query.where(AuditEntry.action == self.action)
         if self.actor_id is not None:
             query = query.where(AuditEntry.actor_id == self.actor_id)
+        if self.actor_ids is not None:
+            query = query.where(AuditEntry.actor_id.in_(self.actor_ids))
         if self.learner_id is not None:
             query = query.where(AuditEntry.learner_id == self.learner_id)
+        if self.learner_ids is not None:
+            query = query.where(AuditEntry.learner_id.in_(self.learner_ids))
+        if self.subject_type:
+            query = query.where(AuditEntry.subject_type == self.subject_type)
+        if self.subject_id:
+            query = query.where(AuditEntry.subject_id == self.subject_id)
+        # A date range also bounds the ids (by the first and last id in it, read from the
+        # (at, id) index), so the newest-first walk of the primary key starts and stops there
+        # instead of scanning back from the newest entry to an old range.
         if self.since is not None:
-            query = query.where(AuditEntry.at >= datetime.combine(self.since, time(), UTC))
+            start = AuditEntry.at >= london_midnight(self.since)
+            first = select(func.min(AuditEntry.id)).where(start).scalar_subquery()
+            query = query.where(start, AuditEntry.id >= first)
         if self.until is not None:
-            end = datetime.combine(self.until + timedelta(days=1), time(), UTC)
-            query = query.where(AuditEntry.at < end)
+            end = AuditEntry.at < london_midnight(self.until + timedelta(days=1))
+            last = select(func.max(AuditEntry.id)).where(end).scalar_subquery()
+            query = query.where(end, AuditEntry.id <= last)
         return query
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    entries: Sequence[AuditEntry]
-    total: int
-    page: int
-    pages: int
+def entries_query(filters: AuditFilter) -> Select[Any]:
+    """The page's main query before paging (newest first by id), for tests to EXPLAIN."""
+    return filters.apply(select(AuditEntry)).order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)
 
 
-def list_entries(filters: AuditFilter, page: int = 1) -> AuditPage:
-    """Newest first."""
-    total = db.session.scalar(filters.apply(select(func.count()).select_from(AuditEntry))) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    entries: Sequence[AuditEntry] = db.session.scalars(
-        filters.apply(select(AuditEntry))
-        .order_by(AuditEntry.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    return AuditPage(entries, total, page, pages)
+def list_entries(filters: AuditFilter, after: int | None = None) -> Paged[AuditEntry]:
+    """Newest first, a page at a time by id (?after=), with the filtered total counted in SQL.
+    A cursor past the last entry gives the first page with a message."""
+    total = count(filters.apply(select(AuditEntry.id)))
+    found: Paged[AuditEntry] = keyset(
+        filters.apply(select(AuditEntry)), AuditEntry.id, after, total=total
+    )
+    if after is not None and not found.items and total:
+        first: Paged[AuditEntry] = keyset(
+            filters.apply(select(AuditEntry)), AuditEntry.id, None, total=total
+        )
+        return Paged(
+            first.items,
+            total,
+            message="There are no entries before that one: showing the newest.",
+            next_cursor=first.next_cursor,
+            keyset=True,
+            extra={"after": None},
+        )
+    return found
+
+
+def _distinct(column: Any) -> list[str]:
+    """Distinct values of an indexed column by skipping through its index (a recursive
+    query, one index probe per value): "every action" without reading 100,000 rows."""
+    seen = select(func.min(column).label("v")).cte("seen", recursive=True)
+    following = select(func.min(column)).where(column > seen.c.v).scalar_subquery()
+    seen = seen.union_all(select(following).where(seen.c.v.is_not(None)))
+    query = select(seen.c.v).where(seen.c.v.is_not(None))
+    return [str(v) for v in db.session.scalars(query)]
 
 
 def actions() -> list[str]:
-    query = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    return list(db.session.scalars(query))
+    return _distinct(AuditEntry.action)
+
+
+def subject_types() -> list[str]:
+    return _distinct(AuditEntry.subject_type)
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """Who a name search found: one person (the filter), several (the filter covers them all,
+    and the page offers each to pick), none, or too many to list."""
+
+    text: str
+    people: Sequence[User] = field(default_factory=tuple)
+    too_many: bool = False
+
+    @property
+    def chosen(self) -> User | None:
+        return self.people[0] if len(self.people) == 1 else None
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return () if self.too_many else tuple(p.id for p in self.people)
+
+
+def find_person(text: str, chosen_id: int | None, role: Role | None = None) -> PersonMatch:
+    """The people a filter's name search means. `chosen_id` (picked from an earlier list)
+    wins while the text still names that person."""
+    if chosen_id is not None:
+        person = accounts.get_user(chosen_id)
+        usable = person is not None and (role is None or person.has_role(role))
+        if person is not None and usable and text in ("", person.name, person.email):
+            return PersonMatch(person.name, (person,))
+    found = accounts.find_people(text, role, limit=MAX_MATCHES + 1)
+    if len(found) > MAX_MATCHES:
+        return PersonMatch(text, tuple(found[:MAX_MATCHES]), too_many=True)
+    return PersonMatch(text, tuple(found))
+
+
+def names(entries: Sequence[AuditEntry]) -> dict[int, str]:
+    """Names of the people on one page, in one query."""
+    return accounts.names_of([e.actor_id for e in entries] + [e.learner_id for e in entries])
+
+
+def chain_status() -> ChainStatus:
+    """The chain as far as it has been checked, after checking a bounded number of newer
+    entries (see CHECK_PER_VIEW); never a walk of the whole trail."""
+    return check_newest(CHECK_PER_VIEW, CHECKED_BY)
 
 
 def entries_for_learner(learner_id: int) -> Sequence[AuditEntry]:
@@ -73,4 +164,9 @@ def entries_for_learner(learner_id: int) -> Sequence[AuditEntry]:
 
 
 def check_chain() -> ChainReport:
+    """The full check (every entry); for the command line and tests, not for a page view."""
     return verify_chain()
+
+
+def total_entries() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0

@@ -3,15 +3,21 @@ learner groups."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portfolio.auth.models import Cohort, Role, User, UserRole, new_session_token
+from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
@@ -92,6 +98,118 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def list_users() -> Sequence[User]:
     return db.session.scalars(select(User).order_by(User.name)).all()
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Siobhán" -> "siobhan"."""
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
+
+
+@cache
+def _variants() -> dict[str, str]:
+    """Each folded letter with every Latin letter (either case) that folds to it, so a
+    pattern can find "Siobhán" from "siobhan" in SQL on SQLite and PostgreSQL alike (SQLite's
+    lower() knows only ASCII, and neither has accent folding built in)."""
+    found: dict[str, set[str]] = {}
+    for code in range(0x41, 0x250):
+        char = chr(code)
+        if char.isalpha():
+            folded = _fold(char)
+            if len(folded) == 1:
+                cases = {char, char.lower(), char.upper()}
+                found.setdefault(folded, {folded}).update(c for c in cases if len(c) == 1)
+    return {k: "".join(sorted(v)) for k, v in found.items()}
+
+
+# Straight, typographic (right and left), modifier-letter apostrophes and the grave accent.
+_APOSTROPHES = "'\u2019\u02bc\u2018`"
+
+
+def name_pattern(text: str) -> str:
+    """A case- and accent-blind regular expression finding `text` in a name or email:
+    apostrophes of any kind are optional ("ONeill" finds "O'Neill" and the other way round,
+    typographic or straight)
+    and runs of spaces match runs of spaces."""
+    variants = _variants()
+    parts: list[str] = []
+    for char in _fold(" ".join(text.split())):
+        if char in _APOSTROPHES:
+            continue
+        if char == " ":
+            parts.append(r"\s+")
+        elif char in variants:
+            parts.append("[" + re.escape(variants[char]) + "]")
+        else:
+            parts.append(re.escape(char))
+    optional = "[" + re.escape(_APOSTROPHES) + "]?"
+    # (?i) is understood by both databases' regular expressions (SQLite's comes from Python).
+    return "(?i)" + optional.join(parts)
+
+
+def name_or_email_matches(text: str) -> ColumnElement[bool]:
+    pattern = name_pattern(text)
+    return or_(User.name.regexp_match(pattern), User.email.regexp_match(pattern))
+
+
+def _has_role(role: Role) -> ColumnElement[bool]:
+    return exists().where(UserRole.user_id == User.id, UserRole.role == role)
+
+
+def find_people(text: str, role: Role | None = None, limit: int = 20) -> Sequence[User]:
+    """Up to `limit` people whose name or email contains `text` (as name_pattern reads it),
+    by name; a bounded search box instead of a list of everyone."""
+    query = select(User).where(name_or_email_matches(text))
+    if role is not None:
+        query = query.where(_has_role(role))
+    return db.session.scalars(query.order_by(User.name, User.id).limit(limit)).all()
+
+
+def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of these users (a page's worth), in one query."""
+    wanted = {i for i in user_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
+
+
+# ?assessor= / ?group= values meaning "has none".
+NOBODY = "none"
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """The admin users list's filters; empty means "any"."""
+
+    text: str = ""
+    role: Role | None = None
+    cohort_id: int | str | None = None  # an id, or NOBODY
+    assessor_id: int | str | None = None  # an id, or NOBODY
+    active: bool | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.text:
+            query = query.where(name_or_email_matches(self.text))
+        if self.role is not None:
+            query = query.where(_has_role(self.role))
+        if self.cohort_id == NOBODY:
+            query = query.where(User.cohort_id.is_(None), _has_role(Role.LEARNER))
+        elif isinstance(self.cohort_id, int):
+            query = query.where(User.cohort_id == self.cohort_id)
+        if self.assessor_id == NOBODY:
+            query = query.where(User.assessor_id.is_(None), _has_role(Role.LEARNER))
+        elif isinstance(self.assessor_id, int):
+            query = query.where(User.assessor_id == self.assessor_id)
+        if self.active is not None:
+            query = query.where(User.active.is_(self.active))
+        return query
+
+
+def user_page(filters: UserFilter, asked: PageArg) -> Paged[User]:
+    """One page of users by name, filtered and counted in SQL (roles come in one more query)."""
+    query = filters.apply(select(User)).order_by(User.name, User.id)
+    return paginate(query, asked)
 
 
 def users_with_role(role: Role) -> Sequence[User]:
@@ -188,6 +306,27 @@ def assign_cohort(learner: User, cohort: Cohort | None) -> None:
         raise AccountError(f"{learner.name} is not a learner.")
     learner.cohort = cohort
     db.session.commit()
+
+
+def cohort_page(asked: PageArg) -> Paged[Any]:
+    """One page of groups by name, each row (Cohort, learners in it) counted by GROUP BY."""
+    learners = (
+        select(User.cohort_id, func.count().label("learners"))
+        .where(User.cohort_id.is_not(None), _has_role(Role.LEARNER))
+        .group_by(User.cohort_id)
+        .subquery()
+    )
+    query = (
+        select(Cohort, func.coalesce(learners.c.learners, 0))
+        .outerjoin(learners, learners.c.cohort_id == Cohort.id)
+        .order_by(Cohort.name, Cohort.id)
+    )
+    # paginate() is typed for one-column selects; rows come back as (Cohort, learners).
+    return paginate(cast(Select[Any], query), asked, scalars=False, total=count_cohorts())
+
+
+def count_cohorts() -> int:
+    return db.session.scalar(select(func.count()).select_from(Cohort)) or 0
 
 
 def learner_cohorts() -> dict[int, int | None]:

@@ -7,7 +7,13 @@ import pytest
 from sqlalchemy import text
 
 from portfolio.core import audit
-from portfolio.core.audit import GENESIS, AuditEntry, AuditTampering, verify_chain
+from portfolio.core.audit import (
+    GENESIS,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditTampering,
+    verify_chain,
+)
 from portfolio.extensions import db
 
 
@@ -96,3 +102,104 @@ def test_values_are_stored_as_json_and_still_verify(ctx: None) -> None:
     stored = db.session.scalars(db.select(AuditEntry)).one()
     assert stored.after == {"at": "2026-11-30T09:15:00+00:00", "ids": [1, 2]}
     assert verify_chain().intact
+
+
+def _many(n: int) -> list[AuditEntry]:
+    made = [audit.record("quiz.taken", "attempt", i, actor_id=None) for i in range(n)]
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 1000])
+def test_the_full_check_reads_in_batches_and_finds_a_break_across_them(
+    ctx: None, batch: int
+) -> None:
+    entries = _many(7)
+    assert verify_chain(batch=batch).intact and verify_chain(batch=batch).entries == 7
+    db.session.execute(text("DELETE FROM audit_entry WHERE id = :id"), {"id": entries[4].id})
+    db.session.commit()
+    report = verify_chain(batch=batch)
+    assert report.broken_id == entries[5].id and "link" in report.reason
+    assert report.last_id == entries[3].id and report.last_hash == entries[3].hash
+
+
+def test_the_full_check_reads_a_bounded_number_of_rows_at_a_time(ctx: None) -> None:
+    from tests.support.queries import statements
+
+    _many(25)
+    with statements() as seen:
+        assert verify_chain(batch=10).entries == 25
+    reads = [s for s in seen if "FROM audit_entry" in s]
+    # Keyset batches (id > the last one read), never OFFSET: batch 100 costs what batch 1 does.
+    assert len(reads) == 3 and all("audit_entry.id >" in s for s in reads)
+
+
+def test_the_full_check_is_recorded_as_the_checkpoint(ctx: None) -> None:
+    entries = _many(3)
+    assert audit.verify_and_record("portfolio audit verify").intact
+    kept = db.session.get(AuditCheckpoint, 1)
+    assert kept is not None
+    assert (kept.entry_id, kept.entry_hash, kept.entries) == (entries[2].id, entries[2].hash, 3)
+    assert kept.full_by == "portfolio audit verify" and kept.full_entries == 3
+    assert kept.full_at is not None and kept.broken_id is None
+    db.session.execute(
+        text("UPDATE audit_entry SET action = 'x' WHERE id = :id"), {"id": entries[1].id}
+    )
+    db.session.commit()
+    report = audit.verify_and_record("portfolio audit verify")
+    db.session.expire_all()
+    kept = db.session.get(AuditCheckpoint, 1)
+    assert kept is not None and not report.intact
+    assert kept.broken_id == entries[1].id and "content" in kept.broken_reason
+    assert kept.broken_by == "portfolio audit verify"
+    # A page view checks nothing more while the chain is broken.
+    status = audit.check_newest(100, "the audit page")
+    assert not status.intact and status.broken_id == entries[1].id
+    db.session.execute(
+        text("UPDATE audit_entry SET action = 'quiz.taken' WHERE id = :id"), {"id": entries[1].id}
+    )
+    db.session.commit()
+    assert audit.verify_and_record("portfolio audit verify").intact
+    assert audit.check_newest(100, "the audit page").intact
+
+
+def test_a_view_checks_only_what_is_new_and_never_more_than_its_limit(ctx: None) -> None:
+    entries = _many(5)
+    first = audit.check_newest(3, "the audit page")
+    assert (first.checked_to, first.checked, first.unchecked) == (entries[2].id, 3, 2)
+    assert first.newly_checked == 3 and first.full_at is None
+    second = audit.check_newest(3, "the audit page")
+    assert (second.checked_to, second.checked, second.unchecked) == (entries[4].id, 5, 0)
+    # A change to an already-checked entry is not seen by a view (it says so), only by the
+    # full check.
+    db.session.execute(
+        text("UPDATE audit_entry SET action = 'x' WHERE id = :id"), {"id": entries[0].id}
+    )
+    db.session.commit()
+    assert audit.check_newest(3, "the audit page").intact
+    assert not verify_chain().intact
+    # A new entry that does not link to the checked one is found by the view.
+    more = _many(2)
+    db.session.execute(
+        text("UPDATE audit_entry SET subject_id = '99' WHERE id = :id"), {"id": more[1].id}
+    )
+    db.session.commit()
+    found = audit.check_newest(3, "the audit page")
+    assert found.broken_id == more[1].id and found.checked_to == more[0].id
+
+
+def test_a_view_runs_the_same_statements_for_few_or_many_new_entries(ctx: None) -> None:
+    from tests.support.queries import statements
+
+    counts = []
+    _many(1)
+    audit.check_newest(50, "the audit page")  # the checkpoint row exists from here on
+    for n in (3, 40):
+        _many(n)
+        with statements() as seen:
+            audit.check_newest(50, "the audit page")
+        counts.append(len(seen))
+        with statements() as seen:
+            audit.check_newest(50, "the audit page")
+        counts.append(len(seen))
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts

@@ -1,0 +1,28 @@
+"""Times as the centre reads them: stored in UTC, shown in Europe/London (GMT or BST)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(moment: datetime) -> datetime:
+    """`moment` (aware, or naive UTC) in London time."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LONDON)
+
+
+def format_london(moment: datetime | None, seconds: bool = False) -> str:
+    """ "7 December 2026, 14:05" in London time; "" for None."""
+    if moment is None:
+        return ""
+    local = london(moment)
+    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{local.day} {local.strftime('%B %Y')}, {clock}"
+
+
+def london_midnight(day: date) -> datetime:
+    """The UTC moment a London day starts (a day is 23 or 25 hours when the clocks change)."""
+    return datetime.combine(day, time(), LONDON).astimezone(UTC)
