@@ -1,0 +1,1 @@
+"""Benchmarks and the data generator they run on (see bench/centre.py)."""
