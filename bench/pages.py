@@ -15,6 +15,7 @@ from portfolio.evidence.models import Evidence
 from portfolio.extensions import db
 from portfolio.quizzes.models import HeldMisconception
 
+SET_ASIDE = ("bench-export-learner@example.org", "bench-export-assessor@example.org")
 # The issue's targets: p95 at most this many times the keyset baseline's p95.
 PLAIN, ANALYTICAL = 4.0, 10.0
 
@@ -33,14 +34,13 @@ class Picks:
 
     people: dict[str, tuple[int, str]]
     learner: int  # the learner with the most evidence
-    export_learner: int  # the caseload assessor's learner with the most evidence
     group: int | None  # the largest learner group
 
 
 def _top(column: Any, *where: Any) -> int | None:
     found = db.session.execute(
         select(column, func.count().label("n"))
-        .where(column.is_not(None), *where)
+        .where(column.is_not(None), column.not_in(_aside()), *where)
         .group_by(column)
         .order_by(func.count().desc(), column)
         .limit(1)
@@ -48,11 +48,16 @@ def _top(column: Any, *where: Any) -> int | None:
     return None if found is None else int(found[0])
 
 
+def _aside() -> Any:
+    """The people bench/interference.py adds for its export: never a page's chosen person."""
+    return select(User.id).where(User.email.in_(SET_ASIDE))
+
+
 def _with_role(role: Role) -> int:
     found = db.session.scalar(
         select(func.min(UserRole.user_id))
         .join(User, User.id == UserRole.user_id)
-        .where(UserRole.role == role, User.active.is_(True))
+        .where(UserRole.role == role, User.active.is_(True), User.email.not_in(SET_ASIDE))
     )
     if found is None:
         raise RuntimeError(f"the database has no active {role.label.lower()}")
@@ -64,13 +69,6 @@ def choose() -> Picks:
     assessor = _top(User.assessor_id) or _with_role(Role.ASSESSOR)
     learner = _top(Evidence.learner_id) or _with_role(Role.LEARNER)
     holder = _top(HeldMisconception.user_id, HeldMisconception.cleared_at.is_(None)) or learner
-    export_learner = (
-        _top(
-            Evidence.learner_id,
-            Evidence.learner_id.in_(select(User.id).where(User.assessor_id == assessor)),
-        )
-        or learner
-    )
     ids = {
         "admin": _with_role(Role.ADMIN),
         "tutor": _with_role(Role.TUTOR),
@@ -85,7 +83,6 @@ def choose() -> Picks:
     return Picks(
         people={key: (uid, emails[uid]) for key, uid in ids.items()},
         learner=learner,
-        export_learner=export_learner,
         group=_top(User.cohort_id),
     )
 

@@ -236,6 +236,7 @@ def run_size(
         servers.ensure_postgres_database(base_url)
         baseline.prepare(base_url)
         with make_app(url, instance).app_context():
+            exported = interference.ensure_export_learner() if export else 0
             picks = choose()
             db.session.remove()
         wanted = [
@@ -268,7 +269,7 @@ def run_size(
                 print("  " + row(result), flush=True)
             if export:
                 run.extra = interference.measure(
-                    sessions["assessor"], picks.export_learner, plan, instance, url
+                    sessions["assessor"], sessions["iqa"], exported, plan, instance, url
                 )
                 print("\n".join(run.extra), flush=True)
         return run
