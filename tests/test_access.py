@@ -110,7 +110,8 @@ ROUTES = [
         (Role.LEARNER,),
     ),
     Route("evidence.attachment", "GET", "/evidence/attachments/{attachment}", ()),
-    Route("assessment.queue", "GET", "/assessment/queue", (Role.ASSESSOR,)),
+    Route("assessment.queue", "GET", "/assessment/queue", (Role.ASSESSOR, Role.IQA, Role.ADMIN)),
+    Route("assessment.overdue", "GET", "/assessment/overdue", (Role.IQA, Role.ADMIN)),
     Route("assessment.mark", "GET", "/assessment/submissions/{submission}", (Role.ASSESSOR,)),
     # Marking (assessment/marking_views.py): a decision posted outside the caseload is a 404, and
     # logged (tests/assessment/test_marking_views.py); the comment bank is each assessor's.
@@ -458,6 +459,10 @@ ENTITLED = [
     ("assessor", "assessment.learner_csv"),
     ("iqa", "assessment.learner_csv"),
     ("admin", "assessment.learner_csv"),
+    ("iqa", "assessment.queue"),
+    ("admin", "assessment.queue"),
+    ("iqa", "assessment.overdue"),
+    ("admin", "assessment.overdue"),
     ("assessor", "assessment.cohort"),
     ("iqa", "assessment.cohort"),
     ("admin", "assessment.cohort"),

@@ -1,26 +1,32 @@
 """Work waiting for assessors, against the turnaround clock: each assessor's queue with due
-dates, their learners with counts, the date a learner can expect a decision, and every overdue
-item for the internal quality assurers. Reads only."""
+dates, their learners with counts, every assessor's load, the date a learner can expect a
+decision, and what is overdue for the internal quality assurers. Reads only.
+
+The clock of an item starts at `Evidence.awaiting_since` (kept by submitting, deciding and
+reopening). Its state is worked out in SQL: an item is overdue when its clock started before
+an instant computed here from today, the turnaround and the calendar (`Cutoffs`), so every
+list filters, counts and sorts in the database with an index, and only the items on the page
+get their due dates and words worked out in Python."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from portfolio.assessment import turnaround
 from portfolio.assessment.models import Decision
 from portfolio.assessment.spec import CalendarSpec, load_calendar
 from portfolio.assessment.turnaround import Clock, ClockState
-from portfolio.auth import services as accounts
-from portfolio.auth.models import User
+from portfolio.auth.models import Role, User, UserRole
+from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.extensions import db
@@ -28,6 +34,7 @@ from portfolio.extensions import db
 # Working days are the centre's: a submission made at 00:30 on a summer Tuesday in London was
 # made on the Tuesday, though it is still Monday in UTC.
 _LOCAL = ZoneInfo("Europe/London")
+_DAY = timedelta(days=1)
 
 
 def calendar() -> CalendarSpec:
@@ -55,6 +62,71 @@ def _clock(started: datetime, on: date | None) -> Clock:
     return turnaround.clock(local_date(started), on or today(), turnaround_days(), calendar().dates)
 
 
+def _start_of(day: date) -> datetime:
+    """The first instant of `day` in London, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=_LOCAL).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """The instants that sort waiting items by their clock on one day: an item whose clock
+    started before `overdue` is overdue; before `due_soon`, due soon (or overdue)."""
+
+    on: date
+    overdue: datetime
+    due_soon: datetime
+
+    def late_by(self, days: int) -> datetime:
+        """Items whose clock started before this instant are overdue by `days` working days or
+        more (as Clock.days counts them)."""
+        if days <= 1:
+            return self.overdue
+        holidays = calendar().dates
+        # The latest due date that is `days` working days late today.
+        latest_due, counted = self.on, 0
+        while counted < days:
+            counted += turnaround.is_working_day(latest_due, holidays)
+            latest_due -= _DAY
+        return _start_of(_first_start_due_on_or_after(latest_due + _DAY))
+
+
+def _first_start_due_on_or_after(target: date) -> date:
+    """The earliest day a clock can start and be due on `target` or later. Due dates never go
+    back as the start moves on, so every earlier start is due before `target`."""
+    days, holidays = turnaround_days(), calendar().dates
+    start = target - _DAY  # due at least a working day later: on or after target
+    while turnaround.add_working_days(start - _DAY, days, holidays) >= target:
+        start -= _DAY
+    return start
+
+
+def cutoffs(on: date | None = None) -> Cutoffs:
+    on = on or today()
+    next_working_day = turnaround.add_working_days(on, 1, calendar().dates)
+    return Cutoffs(
+        on,
+        overdue=_start_of(_first_start_due_on_or_after(on)),
+        due_soon=_start_of(_first_start_due_on_or_after(next_working_day + _DAY)),
+    )
+
+
+def state_of(cut: Cutoffs) -> ColumnElement[str]:
+    """The turnaround state of a waiting item, in SQL."""
+    return case(
+        (Evidence.awaiting_since < cut.overdue, ClockState.OVERDUE.value),
+        (Evidence.awaiting_since < cut.due_soon, ClockState.DUE_SOON.value),
+        else_=ClockState.ON_TIME.value,
+    )
+
+
+def in_state(state: ClockState, cut: Cutoffs) -> ColumnElement[bool]:
+    if state is ClockState.OVERDUE:
+        return Evidence.awaiting_since < cut.overdue
+    if state is ClockState.DUE_SOON:
+        return and_(Evidence.awaiting_since >= cut.overdue, Evidence.awaiting_since < cut.due_soon)
+    return Evidence.awaiting_since >= cut.due_soon
+
+
 @dataclass(frozen=True)
 class QueueItem:
     """A submission awaiting a decision. `reopened` is the decision an IQA sent back, when
@@ -73,22 +145,86 @@ class QueueItem:
         return self.submission.evidence.learner
 
 
-def _awaiting() -> Any:
-    """Submissions whose item is submitted and which have no live decision: the latest attempt
-    of each item waiting for its assessor."""
-    return (
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a list of waiting items is narrowed to; None or "" is no filter. `group` is a
+    learner group id, or NO_GROUP for learners in none; `late_by` is working days overdue."""
+
+    assessor_id: int | None = None
+    unassigned: bool = False  # learners with no assessor (the overdue list)
+    learner: str = ""  # part of the learner's name
+    element_id: str | None = None
+    type_id: str | None = None
+    state: ClockState | None = None
+    group: int | str | None = None
+    late_by: int | None = None
+
+
+NO_GROUP = "none"
+_Learner = aliased(User, name="learner")
+
+
+def _latest_number() -> Any:
+    newer = aliased(Submission, name="newer")
+    return select(func.max(newer.number)).where(newer.evidence_id == Evidence.id).scalar_subquery()
+
+
+def _waiting(where: QueueFilter, cut: Cutoffs) -> Select[Any]:
+    """Items waiting for a decision (their latest submission, learner and element loaded),
+    narrowed by `where`; unordered."""
+    query = (
         select(Submission)
         .join(Evidence, Submission.evidence_id == Evidence.id)
-        .outerjoin(
-            Decision,
-            and_(Decision.submission_id == Submission.id, Decision.superseded_at.is_(None)),
+        .join(_Learner, Evidence.learner_id == _Learner.id)
+        .where(
+            Evidence.status == EvidenceStatus.SUBMITTED,
+            Submission.number == _latest_number(),
         )
-        .where(Decision.id.is_(None), Evidence.status == EvidenceStatus.SUBMITTED)
         .options(
-            joinedload(Submission.evidence).joinedload(Evidence.learner),
-            joinedload(Submission.evidence).joinedload(Evidence.element),
+            contains_eager(Submission.evidence).contains_eager(Evidence.learner.of_type(_Learner)),
+            contains_eager(Submission.evidence).joinedload(Evidence.element),
         )
     )
+    return _narrowed(query, where, cut)
+
+
+_Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
+
+
+def _narrowed(query: _Q, where: QueueFilter, cut: Cutoffs) -> _Q:
+    if where.assessor_id is not None:
+        query = query.where(_Learner.assessor_id == where.assessor_id)
+    if where.unassigned:
+        query = query.where(_Learner.assessor_id.is_(None))
+    if where.learner:
+        query = query.where(name_matches(_Learner.name, where.learner))
+    if where.element_id:
+        query = query.where(Evidence.element_id == where.element_id)
+    if where.type_id:
+        query = query.where(Evidence.type_id == where.type_id)
+    if where.state is not None:
+        query = query.where(in_state(where.state, cut))
+    if where.group == NO_GROUP:
+        query = query.where(_Learner.cohort_id.is_(None))
+    elif isinstance(where.group, int):
+        query = query.where(_Learner.cohort_id == where.group)
+    if where.late_by is not None:
+        query = query.where(Evidence.awaiting_since < cut.late_by(where.late_by))
+    return query
+
+
+def name_matches(column: Any, text: str) -> ColumnElement[bool]:
+    """Every word of `text` somewhere in the name, ignoring case (the same on both databases)."""
+    words = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in text.split()]
+    if not words:
+        return ~false()
+    return and_(*(func.lower(column).like(f"%{w.lower()}%", escape="\\") for w in words))
+
+
+def _oldest_first(query: Select[Any]) -> Select[Any]:
+    # Oldest clock first: by due date, the same as by submission date except that a reopened
+    # item takes its place by its reopening.
+    return query.order_by(Evidence.awaiting_since, Submission.submitted_at, Submission.id)
 
 
 def reopened_decisions(submission_ids: Sequence[int]) -> dict[int, Decision]:
@@ -104,18 +240,13 @@ def reopened_decisions(submission_ids: Sequence[int]) -> dict[int, Decision]:
 
 
 def _items(submissions: Sequence[Submission], on: date | None) -> list[QueueItem]:
+    """The clock of each submission, in the order given (one more query, for reopenings)."""
     reopened = reopened_decisions([s.id for s in submissions])
     items = []
     for submission in submissions:
-        sent_back = reopened.get(submission.id)
-        # A reopened item gets a full turnaround again: the assessor could not have decided it
-        # again before the IQA sent it back.
-        started = sent_back.superseded_at if sent_back and sent_back.superseded_at else None
-        clock = _clock(started or submission.submitted_at, on)
-        items.append(QueueItem(submission, clock, sent_back))
-    # Oldest first, by when a decision is due: the same as by submission date, except that a
-    # reopened item takes its place by its new due date.
-    return sorted(items, key=lambda i: (i.clock.due, i.submission.submitted_at, i.submission.id))
+        started = submission.evidence.awaiting_since or submission.submitted_at
+        items.append(QueueItem(submission, _clock(started, on), reopened.get(submission.id)))
+    return items
 
 
 def queue_item(submission: Submission, on: date | None = None) -> QueueItem | None:
@@ -126,22 +257,73 @@ def queue_item(submission: Submission, on: date | None = None) -> QueueItem | No
     return _items([submission], on)[0]
 
 
+def queue_page(where: QueueFilter, asked: PageArg, on: date | None = None) -> Paged[QueueItem]:
+    """One page of waiting items, oldest clock first, with the whole list counted in SQL:
+    three statements (count, page, reopenings) whatever the size of the centre."""
+    cut = cutoffs(on)
+    page = paginate(_oldest_first(_waiting(where, cut)), asked)
+    return Paged(_items(page.items, cut.on), page.total, page.number, page.size, page.message)
+
+
+def overdue_page(
+    where: QueueFilter, asked: PageArg, on: date | None = None, size: int = PAGE_SIZE
+) -> Paged[QueueItem]:
+    """One page of the items past their due date, most overdue first (the IQAs' list)."""
+    cut = cutoffs(on)
+    overdue = replace(where, state=ClockState.OVERDUE)
+    query = _oldest_first(_waiting(overdue, cut)).options(
+        contains_eager(Submission.evidence)
+        .contains_eager(Evidence.learner.of_type(_Learner))
+        .joinedload(_Learner.assessor)
+    )
+    page = paginate(query, asked, size)
+    return Paged(_items(page.items, cut.on), page.total, page.number, page.size, page.message)
+
+
+def state_counts(where: QueueFilter, on: date | None = None) -> dict[ClockState, int]:
+    """How many of the filtered waiting items are in each turnaround state (the state filter
+    itself aside), in one GROUP BY."""
+    cut = cutoffs(on)
+    unstated = replace(where, state=None)
+    state = state_of(cut).label("state")
+    query = (
+        select(state, func.count())
+        .select_from(Evidence)
+        .join(_Learner, Evidence.learner_id == _Learner.id)
+        .where(Evidence.status == EvidenceStatus.SUBMITTED)
+        .group_by(state)
+    )
+    found = {ClockState(s): n for s, n in db.session.execute(_narrowed(query, unstated, cut))}
+    return {s: found.get(s, 0) for s in ClockState}
+
+
+def waiting_count(where: QueueFilter, on: date | None = None) -> int:
+    """How many items wait, filtered: one statement."""
+    cut = cutoffs(on)
+    query = (
+        select(func.count())
+        .select_from(Evidence)
+        .join(_Learner, Evidence.learner_id == _Learner.id)
+        .where(Evidence.status == EvidenceStatus.SUBMITTED)
+    )
+    return db.session.scalar(_narrowed(query, where, cut)) or 0
+
+
 def queue_items(assessor: User, on: date | None = None) -> list[QueueItem]:
-    """This assessor's learners' submissions awaiting a decision, each with its clock."""
-    submissions = db.session.scalars(
-        _awaiting()
-        .join(User, Evidence.learner_id == User.id)
-        .where(User.assessor_id == assessor.id)
-    ).all()
-    return _items(submissions, on)
+    """Every one of this assessor's learners' submissions awaiting a decision, with its clock,
+    oldest first. (The pages read a page at a time with queue_page.)"""
+    cut = cutoffs(on)
+    query = _oldest_first(_waiting(QueueFilter(assessor_id=assessor.id), cut))
+    return _items(db.session.scalars(query).unique().all(), cut.on)
 
 
 def overdue_decisions(on: date | None = None) -> list[QueueItem]:
-    """Every item past its due date, across all assessors, the latest first: what the IQAs
-    are told about. `item.learner.assessor` is whose it is (None: nobody is assigned)."""
-    items = _items(db.session.scalars(_awaiting()).unique().all(), on)
-    late = [i for i in items if i.clock.state is ClockState.OVERDUE]
-    return sorted(late, key=lambda i: (-i.clock.days, i.submission.submitted_at))
+    """Every item past its due date, across all assessors, the most overdue first.
+    `item.learner.assessor` is whose it is (None: nobody is assigned). (The pages read a
+    page at a time with overdue_page.)"""
+    cut = cutoffs(on)
+    query = _oldest_first(_waiting(QueueFilter(state=ClockState.OVERDUE), cut))
+    return _items(db.session.scalars(query).unique().all(), cut.on)
 
 
 def expected_decision(evidence: Evidence) -> date | None:
@@ -150,9 +332,7 @@ def expected_decision(evidence: Evidence) -> date | None:
     latest = evidence.latest
     if evidence.status is not EvidenceStatus.SUBMITTED or latest is None:
         return None
-    sent_back = reopened_decisions([latest.id]).get(latest.id)
-    started = sent_back.superseded_at if sent_back and sent_back.superseded_at else None
-    return _clock(started or latest.submitted_at, None).due
+    return _clock(evidence.awaiting_since or latest.submitted_at, None).due
 
 
 @dataclass(frozen=True)
@@ -166,26 +346,136 @@ class LearnerLoad:
     accepted: int
 
 
-def caseload_summary(assessor: User, items: Sequence[QueueItem]) -> list[LearnerLoad]:
-    """The assessor's learners by name; `items` is their queue (from queue_items)."""
-    learners = accounts.caseload(assessor)
-    counts: dict[tuple[int, EvidenceStatus], int] = {}
-    if learners:
-        rows = db.session.execute(
-            select(Evidence.learner_id, Evidence.status, func.count())
-            .where(Evidence.learner_id.in_([u.id for u in learners]))
-            .group_by(Evidence.learner_id, Evidence.status)
+def _count_where(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def learner_loads(assessor: User, asked: PageArg, on: date | None = None) -> Paged[LearnerLoad]:
+    """A page of the assessor's learners by name, each with their items counted by status and
+    clock in one GROUP BY: three statements (count, page, their roles)."""
+    cut = cutoffs(on)
+    waiting = Evidence.status == EvidenceStatus.SUBMITTED
+    query = (
+        select(
+            User,
+            _count_where(waiting).label("waiting"),
+            _count_where(and_(waiting, Evidence.awaiting_since < cut.overdue)).label("overdue"),
+            _count_where(Evidence.status == EvidenceStatus.REFERRED).label("referred"),
+            _count_where(Evidence.status == EvidenceStatus.ACCEPTED).label("accepted"),
         )
-        counts = {(learner_id, status): n for learner_id, status, n in rows}
+        .outerjoin(Evidence, Evidence.learner_id == User.id)
+        .where(User.assessor_id == assessor.id)
+        .group_by(User.id)
+        .order_by(User.name, User.id)
+    )
+    total = db.session.scalar(select(func.count()).where(User.assessor_id == assessor.id)) or 0
+    page = paginate(query, asked, scalars=False, total=total)
+    return Paged(
+        [LearnerLoad(u, int(w), int(o), int(r), int(a)) for u, w, o, r, a in page.items],
+        page.total,
+        page.number,
+        page.size,
+        page.message,
+    )
+
+
+def caseload_summary(
+    assessor: User, items: Sequence[QueueItem] | None = None, on: date | None = None
+) -> list[LearnerLoad]:
+    """Every one of the assessor's learners by name, counted. With `items` (their queue, from
+    queue_items) waiting and overdue are counted from those clocks, as they always were;
+    without, everything is counted in the database (the queue page reads a page at a time
+    with learner_loads)."""
+    found: list[LearnerLoad] = []
+    number = 1
+    while True:
+        page = learner_loads(assessor, PageArg(number), on)
+        found += page.items
+        if not page.has_next:
+            break
+        number += 1
+    if items is None:
+        return found
     return [
-        LearnerLoad(
-            learner=u,
-            waiting=sum(1 for i in items if i.learner.id == u.id),
+        replace(
+            load,
+            waiting=sum(1 for i in items if i.learner.id == load.learner.id),
             overdue=sum(
-                1 for i in items if i.learner.id == u.id and i.clock.state is ClockState.OVERDUE
+                1
+                for i in items
+                if i.learner.id == load.learner.id and i.clock.state is ClockState.OVERDUE
             ),
-            referred=counts.get((u.id, EvidenceStatus.REFERRED), 0),
-            accepted=counts.get((u.id, EvidenceStatus.ACCEPTED), 0),
         )
-        for u in learners
+        for load in found
     ]
+
+
+@dataclass(frozen=True)
+class AssessorLoad:
+    """One assessor's caseload and the work waiting for them, by clock."""
+
+    assessor: User
+    learners: int
+    waiting: int
+    due_soon: int
+    overdue: int
+
+
+def assessor_loads(asked: PageArg, on: date | None = None) -> Paged[AssessorLoad]:
+    """A page of the assessors by name with their learners and waiting items counted, each
+    count one GROUP BY over the whole centre: four statements however many assessors."""
+    cut = cutoffs(on)
+    waiting = (
+        select(
+            _Learner.assessor_id.label("assessor_id"),
+            func.count().label("waiting"),
+            _count_where(in_state(ClockState.DUE_SOON, cut)).label("due_soon"),
+            _count_where(Evidence.awaiting_since < cut.overdue).label("overdue"),
+        )
+        .select_from(Evidence)
+        .join(_Learner, Evidence.learner_id == _Learner.id)
+        .where(Evidence.status == EvidenceStatus.SUBMITTED)
+        .group_by(_Learner.assessor_id)
+        .subquery()
+    )
+    caseloads = (
+        select(_Learner.assessor_id.label("assessor_id"), func.count().label("learners"))
+        .where(_Learner.assessor_id.is_not(None))
+        .group_by(_Learner.assessor_id)
+        .subquery()
+    )
+    query = (
+        select(
+            User,
+            func.coalesce(caseloads.c.learners, 0),
+            func.coalesce(waiting.c.waiting, 0),
+            func.coalesce(waiting.c.due_soon, 0),
+            func.coalesce(waiting.c.overdue, 0),
+        )
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.ASSESSOR))
+        .outerjoin(caseloads, caseloads.c.assessor_id == User.id)
+        .outerjoin(waiting, waiting.c.assessor_id == User.id)
+        .order_by(User.name, User.id)
+    )
+    page = paginate(query, asked, scalars=False)  # type: ignore[arg-type]
+    return Paged(
+        [AssessorLoad(u, int(n), int(w), int(s), int(o)) for u, n, w, s, o in page.items],
+        page.total,
+        page.number,
+        page.size,
+        page.message,
+    )
+
+
+def unassigned_waiting(on: date | None = None) -> int:
+    """Items waiting from learners with no assessor: nobody's queue holds them."""
+    return waiting_count(QueueFilter(unassigned=True), on)
+
+
+def assessors() -> Sequence[User]:
+    """Every assessor by name, for the filters of the IQAs' lists (a centre has tens)."""
+    return db.session.scalars(
+        select(User)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.ASSESSOR))
+        .order_by(User.name, User.id)
+    ).all()

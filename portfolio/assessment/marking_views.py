@@ -1,4 +1,4 @@
-"""The assessor's queue against the turnaround clock, the marking page, and their comment bank.
+"""The marking page and the assessor's comment bank (the queue is in caseload_views.py).
 Routes on the assessment blueprint."""
 
 from __future__ import annotations
@@ -28,17 +28,6 @@ bp.add_app_template_global(services.expected_decision, "expected_decision")
 _TAMPERED = "This decision was not recorded: the form had been changed after the page was sent."
 # A refusal because of what is already recorded is a conflict; one about the marks is not.
 _CONFLICTS = {Refusal.DECIDED, Refusal.NOT_LATEST, Refusal.NOT_SUBMITTED, Refusal.STALE}
-
-
-@bp.get("/queue")
-@roles_required(Role.ASSESSOR)
-def queue() -> str:
-    items = services.queue_items(current_user)
-    return render_template(
-        "assessment/queue.html",
-        items=items,
-        learners=services.caseload_summary(current_user, items),
-    )
 
 
 def _page(

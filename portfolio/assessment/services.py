@@ -12,13 +12,22 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portfolio.assessment import comment_bank, marking, signoff
+from portfolio.assessment.caseload import AssessorLoad as AssessorLoad
 from portfolio.assessment.caseload import LearnerLoad as LearnerLoad
+from portfolio.assessment.caseload import QueueFilter as QueueFilter
 from portfolio.assessment.caseload import QueueItem as QueueItem
 from portfolio.assessment.caseload import caseload_summary as caseload_summary
 from portfolio.assessment.caseload import expected_decision as expected_decision
 from portfolio.assessment.caseload import overdue_decisions as overdue_decisions
+from portfolio.assessment.caseload import overdue_page as overdue_page
 from portfolio.assessment.caseload import queue_item as queue_item
 from portfolio.assessment.caseload import queue_items as queue_items
+from portfolio.assessment.caseload import queue_page as queue_page
+from portfolio.assessment.caseload import waiting_count as waiting_count
+from portfolio.assessment.cohort import CohortFilter as CohortFilter
+from portfolio.assessment.cohort import Scope as Scope
+from portfolio.assessment.cohort import learner_count as learner_count
+from portfolio.assessment.cohort import learner_page as learner_page
 from portfolio.assessment.marking import DecisionRefused as DecisionRefused
 from portfolio.assessment.marking import PointMark as PointMark
 from portfolio.assessment.marking import Refusal as Refusal

@@ -6,16 +6,26 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from portfolio.assessment import cohort, signoff, tracking
+from portfolio.assessment import caseload, cohort, signoff, tracking
 from portfolio.assessment.views import bp
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role
+from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import login_required, roles_required
-from portfolio.core.tables import csv_text, safe_filename
+from portfolio.core.tables import csv_stream, csv_text, safe_filename
 from portfolio.evidence import services as evidence_services
 from portfolio.qualifications import services as qualifications
 
@@ -103,6 +113,25 @@ def _choice() -> tuple[cohort.Scope, Cohort | str | None]:
     return scope, group
 
 
+def _filter(messages: list[str]) -> cohort.CohortFilter:
+    """Every filter of the cohort page: scope and group as _choice reads them, then one
+    assessor's learners (with every learner only: an assessor's own are theirs), part of a
+    name, and one element. A value that names nothing is dropped, with a message."""
+    scope, group = _choice()
+    assessor_id = None
+    raw = request.args.get("assessor", "").strip()
+    if raw and scope is cohort.Scope.ALL:
+        found = {str(a.id): a.id for a in caseload.assessors()}.get(raw)
+        if found is None:
+            messages.append(f"There is no assessor “{raw[:40]}”: showing every assessor's.")
+        assessor_id = found
+    element_id = request.args.get("element", "").strip() or None
+    if element_id is not None and qualifications.get_element(element_id) is None:
+        messages.append(f"There is no element “{element_id[:40]}”: showing every element.")
+        element_id = None
+    return cohort.CohortFilter(scope, group, assessor_id, text_arg("name"), element_id)
+
+
 def _title(scope: cohort.Scope, group: Cohort | str | None) -> str:
     if isinstance(group, Cohort):
         which = f"group {group.name}"
@@ -114,18 +143,32 @@ def _title(scope: cohort.Scope, group: Cohort | str | None) -> str:
 @bp.get("/cohort", endpoint="cohort")
 @roles_required(*MATRIX_ROLES)
 def cohort_page() -> str:
-    """Learners against marking points; an assessor's own by default, everyone's for IQAs and
-    admins, optionally one learner group."""
-    scope, group = _choice()
-    matrix = cohort.cohort_matrix(cohort.cohort_learners(current_user, scope, group))
+    """Learners against marking points, 50 learners a page by name; an assessor's own by
+    default, everyone's for IQAs and admins, filtered by learner group, assessor, name and
+    element; the foot of each table counts every learner the filters select."""
+    messages: list[str] = []
+    where = _filter(messages)
+    page = cohort.cohort_page(current_user, where, page_arg())
+    # The cohort export takes every learner of the scope and group: say how many that is.
+    exported = (
+        cohort.learner_count(current_user, cohort.CohortFilter(where.scope, where.group))
+        if where.narrowed
+        else page.learners.total
+    )
+    overseer = where.scope is cohort.Scope.ALL
     return render_template(
         "assessment/cohort.html",
-        title=_title(scope, group),
-        matrix=matrix,
+        title=_title(where.scope, where.group),
+        page=page,
+        where=where,
+        exported=exported,
+        messages=messages,
         scopes=cohort.scopes_for(current_user),
-        scope=scope,
+        scope=where.scope,
         groups=accounts.list_cohorts(),
         group=request.args.get("group", ""),
+        assessors=caseload.assessors() if overseer else [],
+        elements=qualifications.list_elements(),
         NO_GROUP=cohort.NO_GROUP,
     )
 
@@ -133,10 +176,19 @@ def cohort_page() -> str:
 @bp.get("/cohort.csv")
 @roles_required(*MATRIX_ROLES)
 def cohort_csv() -> Response:
-    scope, group = _choice()
-    matrix = cohort.cohort_matrix(cohort.cohort_learners(current_user, scope, group))
+    """The cohort page's tables for every learner the filters select (not just one page),
+    streamed a line at a time from keyset batches of learners."""
+    where = _filter([])
+    scope, group = where.scope, where.group
     which = group.name if isinstance(group, Cohort) else (group or "every-group")
-    return _csv(
-        csv_text(_title(scope, group), matrix.tables),
-        safe_filename("cohort-tracking", scope.value, which, extension="csv"),
+    lines = cohort.csv_lines(current_user, where, _title(scope, group))
+    return Response(
+        stream_with_context(csv_stream(lines)),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="{}"'.format(
+                safe_filename("cohort-tracking", scope.value, which, extension="csv")
+            ),
+            "Cache-Control": "no-store",
+        },
     )

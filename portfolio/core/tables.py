@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
@@ -82,6 +82,19 @@ def csv_text(title: str, tables: Iterable[Table]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([neutralise(v) for v in line] for line in lines)
     return _BOM + out.getvalue()
+
+
+def csv_stream(lines: Iterable[Sequence[str]]) -> Iterator[bytes]:
+    """csv_text a line at a time, for downloads too big to hold: the byte order mark, then
+    each line (cells neutralised) as UTF-8 as soon as it is made."""
+    yield _BOM.encode("utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for line in lines:
+        writer.writerow([neutralise(v) for v in line])
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
 
 
 def safe_filename(*parts: str, extension: str) -> str:

@@ -7,6 +7,7 @@ marking rules are tested in test_services.py. Call inside an app context."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from portfolio.assessment.models import Decision, Outcome, PointDecision, PointStatus
 from portfolio.auth.models import User
@@ -58,6 +59,7 @@ def supersede(decision_id: int) -> None:
     assert decision is not None
     decision.superseded_at = utcnow()
     decision.submission.evidence.status = EvidenceStatus.SUBMITTED
+    decision.submission.evidence.awaiting_since = decision.superseded_at
     db.session.commit()
 
 
@@ -77,3 +79,14 @@ def resubmit(evidence_id: int, claims: Sequence[str]) -> Submission:
         item, title=item.title, sections=ACCOUNT, claims=claims, expected_version=item.version
     )
     return evidence.submit_evidence(item, item.learner, item.learner.name)
+
+
+def backdate(submission_id: int, moment: datetime, *, clock: datetime | None = None) -> None:
+    """As if the submission had been made at `moment`: its date, and the item's turnaround
+    clock (from `clock`, when it was reopened since, else from the submission) if it waits."""
+    submission = db.session.get(Submission, submission_id)
+    assert submission is not None
+    submission.submitted_at = moment
+    if submission.evidence.status is EvidenceStatus.SUBMITTED:
+        submission.evidence.awaiting_since = clock or moment
+    db.session.commit()

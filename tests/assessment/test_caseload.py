@@ -15,6 +15,7 @@ from portfolio.assessment.turnaround import ClockState
 from portfolio.auth.models import Role, User
 from portfolio.evidence.models import Evidence, Submission
 from portfolio.extensions import db
+from tests.assessment.support import backdate
 from tests.factories import Factory
 from tests.iqa.support import decide
 
@@ -34,10 +35,9 @@ def learner(make: Factory, assessor: User) -> User:
 def submitted(make: Factory, learner: User, on: datetime, **kwargs: object) -> Submission:
     """A submission made at `on` (UTC)."""
     submission = make.submission(learner, **kwargs)
+    backdate(submission.id, on)
     found = db.session.get(Submission, submission.id)
     assert found is not None
-    found.submitted_at = on
-    db.session.commit()
     return found
 
 
@@ -104,7 +104,7 @@ def test_a_reopened_item_is_back_in_the_queue_with_a_fresh_clock(
     assessment.reopen_decision(decision)
     db.session.commit()
     decision.superseded_at = at(date(2026, 3, 10))  # reopened by the IQA on that day
-    db.session.commit()
+    backdate(submission.id, at(date(2026, 3, 2)), clock=decision.superseded_at)
     (item,) = assessment.queue_items(assessor, TODAY)
     assert item.submission.id == submission.id
     assert item.reopened is not None and item.reopened.id == decision.id

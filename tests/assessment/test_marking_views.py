@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from portfolio.assessment import caseload
 from portfolio.assessment import services as assessment
@@ -25,6 +25,7 @@ from portfolio.auth.models import Role, User
 from portfolio.core.audit import AuditEntry
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.extensions import db
+from tests.assessment.support import backdate
 from tests.assessment.test_views import ACCEPT, REFER, mark
 from tests.conftest import login
 from tests.factories import Factory
@@ -54,12 +55,7 @@ class World:
 
     def submitted_on(self, submission: Submission, day: date) -> None:
         with self.app.app_context():
-            db.session.execute(
-                update(Submission)
-                .where(Submission.id == submission.id)
-                .values(submitted_at=datetime(day.year, day.month, day.day, 10, tzinfo=UTC))
-            )
-            db.session.commit()
+            backdate(submission.id, datetime(day.year, day.month, day.day, 10, tzinfo=UTC))
 
     def decisions(self) -> list[tuple[str, str, dict[str, str]]]:
         """(outcome, feedback, point statuses) of every decision on the submission."""

@@ -9,8 +9,7 @@ from flask import Flask
 
 from portfolio.assessment import caseload
 from portfolio.auth.models import Role
-from portfolio.evidence.models import Submission
-from portfolio.extensions import db
+from tests.assessment.support import backdate
 from tests.conftest import login
 from tests.factories import Factory
 from tests.helpers import text
@@ -56,10 +55,7 @@ def test_the_iqa_home_page_lists_decisions_overdue(
     late, on_time = make.submission(learner, title="Sofa complaint"), make.submission(learner)
     with app.app_context():
         for submission, day in ((late, 2), (on_time, 11)):
-            found = db.session.get(Submission, submission.id)
-            assert found is not None
-            found.submitted_at = datetime(2026, 3, day, 10, tzinfo=UTC)
-        db.session.commit()
+            backdate(submission.id, datetime(2026, 3, day, 10, tzinfo=UTC))
     iqa = app.test_client()
     login(iqa, make.user(Role.IQA).email)
     html = text(iqa.get("/"))

@@ -1,0 +1,148 @@
+"""The caseload pages against the turnaround clock: an assessor's queue (and, for IQAs and
+admins, every assessor's load and any assessor's queue), and the IQAs' list of overdue
+decisions. A page at a time, filtered and counted in SQL. Routes on the assessment blueprint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from flask import render_template, request
+from flask_login import current_user
+
+from portfolio.assessment import caseload
+from portfolio.assessment.caseload import NO_GROUP, QueueFilter
+from portfolio.assessment.turnaround import ClockState
+from portfolio.assessment.views import bp
+from portfolio.auth import services as accounts
+from portfolio.auth.models import Role, User
+from portfolio.core.paging import page_arg, text_arg
+from portfolio.core.security import roles_required
+from portfolio.evidence import services as evidence_services
+from portfolio.qualifications import services as qualifications
+
+OVERSEERS = (Role.IQA, Role.ADMIN)
+# "Overdue by at least" choices, in working days.
+LATE_BY = (2, 5, 10, 20)
+
+
+@dataclass
+class _Args:
+    """The filters of a caseload page read from the query string; a value that names nothing
+    is dropped with a message, never an error."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def choice(self, name: str, allowed: dict[str, object], what: str) -> object | None:
+        raw = request.args.get(name, "").strip()
+        if not raw:
+            return None
+        if raw in allowed:
+            return allowed[raw]
+        self.messages.append(f"There is no {what} “{raw[:40]}”: showing every {what}.")
+        return None
+
+    def group(self) -> int | str | None:
+        groups: dict[str, object] = {str(g.id): g.id for g in accounts.list_cohorts()}
+        groups[NO_GROUP] = NO_GROUP
+        found = self.choice("group", groups, "learner group")
+        return found if isinstance(found, int | str) else None
+
+    def assessor(self, assessors: list[User]) -> User | None:
+        found = self.choice("assessor", {str(a.id): a for a in assessors}, "assessor")
+        return found if isinstance(found, User) else None
+
+
+def _elements() -> dict[str, object]:
+    return {e.id: e.id for e in qualifications.list_elements()}
+
+
+def _common(args: _Args, *, states: bool) -> QueueFilter:
+    state = args.choice("state", {s.value: s for s in ClockState}, "turnaround state")
+    return QueueFilter(
+        learner=text_arg("learner"),
+        element_id=str(args.choice("element", _elements(), "element") or "") or None,
+        type_id=str(
+            args.choice("type", {t: t for t in evidence_services.evidence_types()}, "evidence type")
+            or ""
+        )
+        or None,
+        state=state if states and isinstance(state, ClockState) else None,
+        group=args.group(),
+    )
+
+
+@bp.get("/queue")
+@roles_required(Role.ASSESSOR, *OVERSEERS)
+def queue() -> str:
+    """An assessor's own queue, oldest first; IQAs and admins see every assessor's load and
+    may open any assessor's queue (?assessor=). An assessor's ?assessor= is ignored: they see
+    their own."""
+    args = _Args()
+    overseer = current_user.has_role(*OVERSEERS)
+    assessors = list(caseload.assessors()) if overseer else []
+    chosen = args.assessor(assessors) if overseer else None
+    own = current_user if current_user.has_role(Role.ASSESSOR) else None
+    viewing: User | None = chosen or own
+    where = _common(args, states=True)
+    page = learners = None
+    counts: dict[ClockState, int] = {}
+    if viewing is not None:
+        where = replace(where, assessor_id=viewing.id)
+        page = caseload.queue_page(where, page_arg())
+        counts = caseload.state_counts(where)
+        learners = caseload.learner_loads(viewing, page_arg("learners_page"))
+    return render_template(
+        "assessment/queue.html",
+        viewing=viewing,
+        own=viewing is not None and viewing.id == current_user.id,
+        items=page,
+        counts=counts,
+        learners=learners,
+        loads=caseload.assessor_loads(page_arg("assessors_page")) if overseer else None,
+        unassigned=caseload.unassigned_waiting() if overseer else 0,
+        assessors=assessors,
+        elements=qualifications.list_elements(),
+        types=sorted(evidence_services.evidence_types().values(), key=lambda t: t.title),
+        groups=accounts.list_cohorts(),
+        states=list(ClockState),
+        where=where,
+        messages=args.messages,
+        NO_GROUP=NO_GROUP,
+    )
+
+
+def _late_by(args: _Args) -> int | None:
+    found = args.choice("late", {str(n): n for n in LATE_BY}, "lateness")
+    return found if isinstance(found, int) else None
+
+
+@bp.get("/overdue")
+@roles_required(*OVERSEERS)
+def overdue() -> str:
+    """Every decision past its due date, most overdue first, filtered by assessor (or nobody
+    assigned), learner group, element, learner and how late."""
+    args = _Args()
+    assessors = list(caseload.assessors())
+    unassigned = request.args.get("assessor") == NO_GROUP
+    chosen = None if unassigned else args.assessor(assessors)
+    where = _common(args, states=False)
+    where = replace(
+        where,
+        assessor_id=chosen.id if chosen else None,
+        unassigned=unassigned,
+        late_by=_late_by(args),
+    )
+    return render_template(
+        "assessment/overdue.html",
+        items=caseload.overdue_page(where, page_arg()),
+        assessors=assessors,
+        elements=qualifications.list_elements(),
+        groups=accounts.list_cohorts(),
+        late_by=LATE_BY,
+        where=where,
+        messages=args.messages,
+        NO_GROUP=NO_GROUP,
+        filtered=any(
+            request.args.get(k) for k in ("assessor", "group", "element", "late", "learner")
+        ),
+    )
