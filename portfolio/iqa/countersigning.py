@@ -4,37 +4,78 @@ than its maker has countersigned it, once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload
 
 from portfolio.assessment.models import Decision
 from portfolio.auth.models import User
 from portfolio.core import audit
+from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.db import utcnow
 from portfolio.evidence.models import Evidence, Submission
 from portfolio.extensions import db
-from portfolio.iqa.services import Refused
+from portfolio.iqa.proposals import Refused
+
+
+def _awaiting(viewer: User) -> Select[Decision]:
+    """Live decisions that need a countersignature and have none, except the viewer's own.
+    The conditions are exactly those of the partial index on them (iqa.models)."""
+    return select(Decision).where(
+        Decision.needs_countersignature.is_(True),
+        Decision.countersigned_at.is_(None),
+        Decision.superseded_at.is_(None),
+        Decision.assessor_id != viewer.id,
+    )
+
+
+def _shown(query: Select[Decision]) -> Select[Decision]:
+    return query.options(
+        joinedload(Decision.assessor),
+        joinedload(Decision.submission)
+        .joinedload(Submission.evidence)
+        .joinedload(Evidence.learner),
+    ).order_by(Decision.decided_at, Decision.id)
 
 
 def awaiting_countersignature(viewer: User) -> Sequence[Decision]:
-    """Live decisions that need a countersignature and have none, except the viewer's own."""
-    return db.session.scalars(
-        select(Decision)
-        .where(
-            Decision.needs_countersignature.is_(True),
-            Decision.countersigned_at.is_(None),
-            Decision.superseded_at.is_(None),
-            Decision.assessor_id != viewer.id,
-        )
-        .options(
-            joinedload(Decision.assessor),
-            joinedload(Decision.submission)
-            .joinedload(Submission.evidence)
-            .joinedload(Evidence.learner),
-        )
-        .order_by(Decision.decided_at, Decision.id)
-    ).all()
+    """Every decision awaiting a countersignature, oldest first (the pages use `awaiting_page`)."""
+    return db.session.scalars(_shown(_awaiting(viewer))).all()
+
+
+def count_awaiting(viewer: User) -> int:
+    return count(_awaiting(viewer))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An assessor with decisions awaiting countersignature, for the filter."""
+
+    assessor_id: int
+    name: str
+    decisions: int
+
+
+def awaiting_by_assessor(viewer: User) -> list[Waiting]:
+    """Whose decisions wait, and how many: one GROUP BY."""
+    awaiting = _awaiting(viewer).subquery()
+    rows = db.session.execute(
+        select(awaiting.c.assessor_id, User.name, func.count())
+        .join(User, User.id == awaiting.c.assessor_id)
+        .group_by(awaiting.c.assessor_id, User.name)
+        .order_by(User.name, awaiting.c.assessor_id)
+    )
+    return [Waiting(r[0], r[1], r[2]) for r in rows]
+
+
+def awaiting_page(viewer: User, asked: PageArg, assessor_id: int | None = None) -> Paged[Decision]:
+    """One page of the decisions awaiting countersignature, oldest first, optionally one
+    assessor's."""
+    query = _awaiting(viewer)
+    if assessor_id is not None:
+        query = query.where(Decision.assessor_id == assessor_id)
+    return paginate(_shown(query), asked, total=count(query))
 
 
 def get_decision(decision_id: int) -> Decision | None:

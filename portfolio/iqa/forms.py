@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -16,7 +18,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portfolio.assessment.models import AssessorStatus
 from portfolio.core.forms import choices
 from portfolio.iqa.models import Verdict
-from portfolio.iqa.sampling import DEFAULT_PERCENTAGE
+from portfolio.iqa.proposals import Filters
+from portfolio.iqa.sampling import DEFAULT_PERCENTAGE, Stage
 
 _DEFAULTS = ", ".join(f"{s.label.lower()} {DEFAULT_PERCENTAGE[s]}%" for s in AssessorStatus)
 
@@ -68,13 +71,46 @@ class PeriodForm(FlaskForm):  # type: ignore[misc]
         return valid
 
 
+_ID = re.compile(r"[0-9]{1,18}")
+
+
 class TakeSampleForm(FlaskForm):  # type: ignore[misc]
-    """The proposal's period, and the decisions left ticked. The ids are checked against the
-    proposal by the service, not here, so a tampered form is refused with a reason."""
+    """Take the proposal (or the part the filters show): the period and filters it was worked
+    out for, a fingerprint of the decisions it held, and the page's decisions, shown and left
+    ticked. The server works the proposal out again and the service refuses, with a reason,
+    a proposal that has changed or a decision that was not in it."""
 
     since = HiddenField()
     until = HiddenField()
+    fingerprint = HiddenField()
+    assessor = HiddenField()
+    group = HiddenField()
+    element = HiddenField()
+    kind = HiddenField(name="type")
+    stage = HiddenField()
+    shown = SelectMultipleField(coerce=int, validate_choice=False)
     decision = SelectMultipleField(coerce=int, validate_choice=False)
+
+    def validate(self, extra_validators: object = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        for f in (self.assessor, self.group):
+            if f.data and not _ID.fullmatch(f.data):
+                f.errors = [*f.errors, "Not an id."]
+                valid = False
+        if self.stage.data and self.stage.data not in {s.value for s in Stage}:
+            self.stage.errors = [*self.stage.errors, "Not a stage."]
+            valid = False
+        return valid
+
+    def filters(self) -> Filters:
+        """The filters the proposal was shown with (call after `validate`)."""
+        return Filters(
+            int(self.assessor.data) if self.assessor.data else None,
+            int(self.group.data) if self.group.data else None,
+            self.element.data or None,
+            self.kind.data or None,
+            Stage(self.stage.data) if self.stage.data else None,
+        )
 
 
 class VerdictForm(FlaskForm):  # type: ignore[misc]

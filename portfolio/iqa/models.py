@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.assessment.models import Decision
@@ -34,7 +34,8 @@ class Sample(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     iqa_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Indexed: the default period starts at the newest sample.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     # What the proposal was asked for (period, assessors, ...), for the record.
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -100,3 +101,40 @@ class SampleItem(Base):
         if self.resolved_at is not None:
             return "Disagreed; the assessor has decided again"
         return "Disagreed; back with the assessor"
+
+
+# Indexes on assessment's decision table for the IQA pages' queries. They are declared here,
+# beside the queries that need them, so the assessment models stay IQA-free; they are part of
+# the same metadata (and so of create_all and Alembic) all the same.
+_LIVE = "superseded_at IS NULL"
+# The proposal reads the live decisions of a period, oldest first (proposals._candidates).
+Index(
+    "ix_decision_live_decided_at",
+    Decision.decided_at,
+    Decision.id,
+    sqlite_where=text(_LIVE),
+    postgresql_where=text(_LIVE),
+)
+# A worked-out proposal is kept until a decision is reopened: the newest reopening is read
+# from the few superseded decisions (proposals._version).
+Index(
+    "ix_decision_superseded_at",
+    Decision.superseded_at,
+    sqlite_where=text("superseded_at IS NOT NULL"),
+    postgresql_where=text("superseded_at IS NOT NULL"),
+)
+# The plans page counts each assessor's decisions of the last 90 days (services.plan_rows).
+Index("ix_decision_assessor_decided_at", Decision.assessor_id, Decision.decided_at)
+# Decisions awaiting a countersignature, oldest first (countersigning._awaiting): a few
+# trainees' decisions among tens of thousands. Led by the flag the query tests for equality, so
+# SQLite prefers it (without statistics) to the period index, whose condition the query also
+# meets; partial, so it holds only the decisions still waiting.
+_WAITING = "countersigned_at IS NULL AND superseded_at IS NULL"
+Index(
+    "ix_decision_awaiting_countersignature",
+    Decision.needs_countersignature,
+    Decision.decided_at,
+    Decision.id,
+    sqlite_where=text(_WAITING),
+    postgresql_where=text(_WAITING),
+)

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from portfolio.assessment.models import AssessorStatus, Outcome
 
@@ -242,7 +242,7 @@ class Chosen(Generic[S]):
 
 
 def choose(
-    ordered: Iterable[S], plans: Mapping[int, Plan], iqa_id: int, *, key: Callable[[S], object]
+    ordered: Iterable[S], plans: Mapping[int, Plan], iqa_id: int, *, key: Callable[[S], Any]
 ) -> tuple[list[Chosen[S]], int]:
     """Every assessor's share of `ordered` (oldest first), leaving out the IQA's own, and how
     many of the IQA's own there were. `key` gives a row's place in `ordered`."""
@@ -256,7 +256,7 @@ def choose(
     parts = []
     for assessor_id, pool in by_assessor.items():
         plan = plans.get(assessor_id, Plan.default())
-        picks = sorted(spread(pool, plan), key=lambda p: key(p.row))  # type: ignore[arg-type]
+        picks = sorted(spread(pool, plan), key=lambda p: key(p.row))
         parts.append(Chosen(assessor_id, plan, len(pool), tuple(picks)))
     return parts, own
 

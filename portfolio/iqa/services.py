@@ -1,34 +1,56 @@
-"""Internal quality assurance: sampling plans, proposing and taking samples, the IQA's verdict on
-each sampled decision, and countersigning trainee assessors' decisions. Every change is written
-to the audit trail in the same transaction."""
+"""Internal quality assurance: sampling plans, the samples taken, the IQA's verdict on each
+sampled decision, and the assessor's answer. Every change is written to the audit trail in the
+same transaction. Proposing and taking a sample live in proposals.py (re-exported here);
+countersigning in countersigning.py. Every list pages in SQL and counts in SQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, and_, case, func, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from portfolio.assessment import services as assessment
 from portfolio.assessment.models import AssessorStatus, Decision, SamplingPlan
 from portfolio.auth import services as accounts
-from portfolio.auth.models import Role, User
+from portfolio.auth.models import Role, User, UserRole
 from portfolio.core import audit
+from portfolio.core.paging import PageArg, Paged, keyset, paginate
 from portfolio.db import utcnow
-from portfolio.evidence import services as evidence_services
-from portfolio.evidence.models import Evidence, Submission
 from portfolio.extensions import db
-from portfolio.iqa import snapshot
 from portfolio.iqa.models import Sample, SampleItem, Verdict
-from portfolio.iqa.sampling import Candidate, Plan, Proposal, propose
+from portfolio.iqa.proposals import (
+    DEFAULT_PERIOD_DAYS,
+    Filters,
+    Period,
+    ProposalPage,
+    Refused,
+    Worked,
+    default_period,
+    proposal_page,
+    propose_sample,
+    take_proposal,
+    take_sample,
+)
+from portfolio.iqa.sampling import Plan
 
-DEFAULT_PERIOD_DAYS = 90
-
-
-class Refused(Exception):
-    """The change was not made; the message says why, for the person who asked."""
+__all__ = [
+    "DEFAULT_PERIOD_DAYS",
+    "Filters",
+    "Period",
+    "ProposalPage",
+    "Refused",
+    "Worked",
+    "default_period",
+    "proposal_page",
+    "propose_sample",
+    "take_proposal",
+    "take_sample",
+]
 
 
 # Sampling plans
@@ -40,6 +62,13 @@ class PlanRow:
     plan: Plan
     # None while the assessor is on the default plan for a qualified assessor.
     saved: SamplingPlan | None
+    # Decisions the assessor made in the last 90 days, and how many of those were sampled.
+    decisions: int = 0
+    sampled: int = 0
+
+    @property
+    def sampled_percentage(self) -> int:
+        return round(100 * self.sampled / self.decisions) if self.decisions else 0
 
 
 def get_assessor(user_id: int) -> User | None:
@@ -52,14 +81,44 @@ def plans() -> dict[int, Plan]:
     return {r.assessor_id: Plan(r.status, r.percentage) for r in rows}
 
 
-def plan_rows() -> list[PlanRow]:
-    saved = {r.assessor_id: r for r in db.session.scalars(select(SamplingPlan))}
+def plan_rows(asked: PageArg | None = None, today: date | None = None) -> Paged[PlanRow]:
+    """Assessors by name, a page at a time, each with their plan and, counted by the database
+    for the page's assessors only, their decisions of the last 90 days and how many of those
+    were sampled."""
+    query = (
+        select(User, SamplingPlan)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.ASSESSOR))
+        .outerjoin(SamplingPlan, SamplingPlan.assessor_id == User.id)
+        .order_by(User.name, User.id)
+    )
+    page = paginate(cast(Select[Any], query), asked or PageArg(), scalars=False)
+    ids = [user.id for user, _ in page.items]
+    since = datetime.combine(
+        (today or utcnow().date()) - timedelta(days=DEFAULT_PERIOD_DAYS), time(), UTC
+    )
+    counts = (
+        {
+            r.assessor_id: (r.decisions, r.sampled)
+            for r in db.session.execute(
+                select(
+                    Decision.assessor_id,
+                    func.count(Decision.id).label("decisions"),
+                    func.count(SampleItem.id).label("sampled"),
+                )
+                .outerjoin(SampleItem, SampleItem.decision_id == Decision.id)
+                .where(Decision.assessor_id.in_(ids), Decision.decided_at >= since)
+                .group_by(Decision.assessor_id)
+            )
+        }
+        if ids
+        else {}
+    )
     rows = []
-    for assessor in accounts.users_with_role(Role.ASSESSOR):
-        row = saved.get(assessor.id)
-        plan = Plan(row.status, row.percentage) if row else Plan.default()
-        rows.append(PlanRow(assessor, plan, row))
-    return sorted(rows, key=lambda r: (r.assessor.name, r.assessor.id))
+    for user, saved in page.items:
+        plan = Plan(saved.status, saved.percentage) if saved else Plan.default()
+        decisions, sampled = counts.get(user.id, (0, 0))
+        rows.append(PlanRow(user, plan, saved, decisions, sampled))
+    return dataclasses.replace(page, items=rows)
 
 
 def plan_for(assessor: User) -> Plan:
@@ -94,141 +153,6 @@ def change_plan(assessor: User, status: AssessorStatus, percentage: int, by: Use
     return True
 
 
-# Proposing and taking a sample
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole days, both ends included, in UTC like every stored time."""
-
-    since: date
-    until: date
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        start = datetime.combine(self.since, time(), UTC)
-        return start, datetime.combine(self.until + timedelta(days=1), time(), UTC)
-
-    def as_dict(self) -> dict[str, str]:
-        return {"since": self.since.isoformat(), "until": self.until.isoformat()}
-
-
-def default_period(today: date | None = None) -> Period:
-    """From the day of the last sample anyone took (or the last 90 days) to today."""
-    today = today or utcnow().date()
-    last = db.session.scalar(select(func.max(Sample.created_at)))
-    since = last.date() if last else today - timedelta(days=DEFAULT_PERIOD_DAYS)
-    return Period(min(since, today), today)
-
-
-def _candidates(period: Period, lock: bool = False) -> list[Candidate]:
-    start, end = period.bounds()
-    sampled = select(SampleItem.decision_id)
-    query = (
-        select(Decision)
-        .where(
-            Decision.superseded_at.is_(None),
-            Decision.decided_at >= start,
-            Decision.decided_at < end,
-            Decision.id.not_in(sampled),
-        )
-        .options(
-            joinedload(Decision.assessor),
-            joinedload(Decision.submission)
-            .joinedload(Submission.evidence)
-            .options(joinedload(Evidence.learner), joinedload(Evidence.element)),
-        )
-        .order_by(Decision.decided_at, Decision.id)
-    )
-    if lock:
-        # Two clicks on "Take this sample" (or two IQAs at once): the second waits here for
-        # the first to commit, then finds those decisions sampled.
-        query = query.with_for_update(of=Decision)
-    types = evidence_services.evidence_types()
-    found = []
-    for d in db.session.scalars(query).unique():
-        evidence = d.submission.evidence
-        spec = types.get(evidence.type_id)
-        found.append(
-            Candidate(
-                decision_id=d.id,
-                decided_at=d.decided_at,
-                assessor_id=d.assessor_id,
-                assessor_name=d.assessor.name,
-                learner_id=evidence.learner_id,
-                learner_name=evidence.learner.name,
-                evidence_title=d.submission.title,
-                type_id=evidence.type_id,
-                type_title=spec.title if spec else evidence.type_id,
-                element_id=evidence.element_id,
-                element_title=evidence.element.title,
-                outcome=d.outcome,
-            )
-        )
-    return found
-
-
-def propose_sample(iqa: User, period: Period) -> Proposal:
-    """What to sample from the live, not yet sampled decisions made in `period`."""
-    return propose(_candidates(period), plans(), iqa.id)
-
-
-def take_sample(iqa: User, period: Period, decision_ids: Collection[int]) -> Sample:
-    """Sample the chosen decisions of the proposal (the IQA may leave some out, never add
-    any), each frozen as it stands now."""
-    if not decision_ids:
-        raise Refused("Choose at least one decision to sample.")
-    own = select(func.count()).where(Decision.id.in_(decision_ids), Decision.assessor_id == iqa.id)
-    if db.session.scalar(own):
-        raise Refused("You cannot sample your own assessment decisions.")
-    candidates = _candidates(period, lock=True)
-    proposal = propose(candidates, plans(), iqa.id)
-    if not set(decision_ids) <= proposal.decision_ids:
-        db.session.rollback()
-        raise Refused(
-            "The proposal has changed since you opened it (or a decision was not in it): "
-            "check it again and take the sample."
-        )
-    sample = Sample(
-        iqa_id=iqa.id, parameters={"period": period.as_dict(), "proposed": len(proposal.items)}
-    )
-    for proposed in proposal.items:
-        c = proposed.candidate
-        if c.decision_id not in decision_ids:
-            continue
-        decision = db.session.get(Decision, c.decision_id)
-        assert decision is not None  # locked above
-        sample.items.append(
-            SampleItem(
-                decision_id=decision.id,
-                reason=proposed.reason,
-                snapshot=snapshot.freeze(decision, c.type_title),
-            )
-        )
-    db.session.add(sample)
-    db.session.flush()
-    audit.record(
-        "sample.taken",
-        "sample",
-        sample.id,
-        actor_id=iqa.id,
-        after={
-            "period": period.as_dict(),
-            "proposed": len(proposal.items),
-            "decisions": sorted(decision_ids),
-        },
-    )
-    db.session.commit()
-    return sample
-
-
-def list_samples() -> Sequence[Sample]:
-    return db.session.scalars(
-        select(Sample)
-        .options(selectinload(Sample.items), joinedload(Sample.iqa))
-        .order_by(Sample.created_at.desc(), Sample.id.desc())
-    ).all()
-
-
 def get_sample(sample_id: int) -> Sample | None:
     return db.session.get(Sample, sample_id)
 
@@ -236,6 +160,56 @@ def get_sample(sample_id: int) -> Sample | None:
 def get_item(sample_id: int, item_id: int) -> SampleItem | None:
     item = db.session.get(SampleItem, item_id)
     return item if item is not None and item.sample_id == sample_id else None
+
+
+# The samples taken
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How far the review of a sample has got, counted by the database."""
+
+    decisions: int = 0
+    reviewed: int = 0
+    disagreed: int = 0
+
+
+def tallies(sample_ids: Collection[int]) -> dict[int, Tally]:
+    """Each sample's decisions, reviewed and disagreed: one GROUP BY over their items."""
+    if not sample_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            SampleItem.sample_id,
+            func.count(SampleItem.id),
+            func.count(SampleItem.verdict),
+            func.sum(case((SampleItem.verdict == Verdict.DISAGREE, 1), else_=0)),
+        )
+        .where(SampleItem.sample_id.in_(sample_ids))
+        .group_by(SampleItem.sample_id)
+    )
+    return {r[0]: Tally(r[1], r[2], r[3] or 0) for r in rows}
+
+
+@dataclass(frozen=True)
+class SampleLine:
+    sample: Sample
+    tally: Tally
+
+
+def samples_page(after: int | None) -> Paged[SampleLine]:
+    """The samples taken, newest first, 50 at a time by keyset on the id."""
+    total = db.session.scalar(select(func.count(Sample.id))) or 0
+    page = keyset(select(Sample).options(joinedload(Sample.iqa)), Sample.id, after, total=total)
+    counted = tallies([s.id for s in page.items])
+    lines = [SampleLine(s, counted.get(s.id, Tally())) for s in page.items]
+    return dataclasses.replace(page, items=lines)
+
+
+def sample_items(sample: Sample, asked: PageArg) -> Paged[SampleItem]:
+    """One page of a sample's items, in the order they were sampled."""
+    query = select(SampleItem).where(SampleItem.sample_id == sample.id).order_by(SampleItem.id)
+    return paginate(query, asked)
 
 
 # The IQA's verdict, and the assessor's answer to a disagreement
@@ -301,20 +275,74 @@ def answer_to(item: SampleItem) -> Decision | None:
     )
 
 
+def _answer_of() -> tuple[type[Decision], type[Decision]]:
+    """The sampled (old) decision and the assessor's new one on the same submission."""
+    return aliased(Decision), aliased(Decision)
+
+
+def answers_for(items: Sequence[SampleItem]) -> dict[int, Decision]:
+    """The assessor's new decisions answering these items' disagreements, by item id: one
+    statement for a page of items."""
+    disagreed = [i.id for i in items if i.verdict is Verdict.DISAGREE]
+    if not disagreed:
+        return {}
+    old, new = _answer_of()
+    rows = db.session.execute(
+        select(SampleItem.id, new)
+        .join(old, old.id == SampleItem.decision_id)
+        .join(
+            new,
+            and_(
+                new.submission_id == old.submission_id,
+                new.superseded_at.is_(None),
+                new.id != old.id,
+            ),
+        )
+        .where(SampleItem.id.in_(disagreed))
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def resolve(sample_id: int) -> None:
+    """Store when each disagreement in a sample was answered (the new decision's time), the
+    first time it is seen: one read, and one UPDATE only when there is something to store."""
+    old, new = _answer_of()
+    answered = (
+        select(func.min(new.decided_at))
+        .select_from(old)
+        .join(
+            new,
+            and_(
+                new.submission_id == old.submission_id,
+                new.superseded_at.is_(None),
+                new.id != old.id,
+            ),
+        )
+        .where(old.id == SampleItem.decision_id)
+        .scalar_subquery()
+    )
+    waiting = (
+        SampleItem.sample_id == sample_id,
+        SampleItem.verdict == Verdict.DISAGREE,
+        SampleItem.resolved_at.is_(None),
+        answered.is_not(None),
+    )
+    if db.session.scalar(select(SampleItem.id).where(*waiting).limit(1)) is None:
+        return
+    db.session.execute(
+        update(SampleItem)
+        .where(*waiting)
+        .values(resolved_at=answered)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
 def answers(sample: Sample) -> dict[int, Decision]:
-    """The new decisions answering this sample's disagreements, by item id. An item counts as
+    """The new decisions answering this sample's disagreements, by item id; an item counts as
     resolved from its new decision's time, stored the first time it is seen."""
-    found: dict[int, Decision] = {}
-    for item in sample.items:
-        answer = answer_to(item)
-        if answer is None:
-            continue
-        found[item.id] = answer
-        if item.resolved_at is None:
-            item.resolved_at = answer.decided_at
-    if db.session.dirty:
-        db.session.commit()
-    return found
+    resolve(sample.id)
+    return answers_for(sample.items)
 
 
 def reopened_feedback(submission_id: int) -> Sequence[SampleItem]:

@@ -4,6 +4,9 @@ quality assurance judgements."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,12 +14,17 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portfolio.assessment.models import AssessorStatus
-from portfolio.auth.models import Role
+from portfolio.auth import services as accounts
+from portfolio.auth.models import Cohort, Role
+from portfolio.core.paging import cursor_arg, page_arg
 from portfolio.core.security import roles_required
 from portfolio.evidence import services as evidence_services
 from portfolio.iqa import countersigning, services, snapshot
 from portfolio.iqa.forms import PeriodForm, PlanForm, TakeSampleForm, VerdictForm
 from portfolio.iqa.models import Sample, SampleItem, Verdict
+from portfolio.iqa.sampling import Stage
+from portfolio.qualifications import services as qualifications
+from portfolio.qualifications.models import Element
 
 bp = Blueprint("iqa", __name__, url_prefix="/iqa")
 
@@ -33,17 +41,25 @@ def iqa_reopened(submission_id: int) -> list[SampleItem]:
 @bp.get("/")
 @roles_required(*READERS)
 def index() -> str:
+    after, message = cursor_arg()
+    samples = services.samples_page(after)
+    if message:
+        samples = dataclasses.replace(samples, message=message)
     return render_template(
         "iqa/index.html",
-        samples=services.list_samples(),
-        countersignatures=len(countersigning.awaiting_countersignature(current_user)),
+        samples=samples,
+        countersignatures=countersigning.count_awaiting(current_user),
     )
 
 
 @bp.get("/plans")
 @roles_required(*READERS)
 def plans() -> str:
-    return render_template("iqa/plans.html", rows=services.plan_rows())
+    return render_template(
+        "iqa/plans.html",
+        rows=services.plan_rows(page_arg()),
+        days=services.DEFAULT_PERIOD_DAYS,
+    )
 
 
 @bp.route("/plans/<int:assessor_id>", methods=["GET", "POST"])
@@ -88,13 +104,66 @@ def _period() -> tuple[PeriodForm, services.Period]:
     return form, services.Period(since, until)
 
 
+def _choice(name: str, allowed: Collection[str], label: str, messages: list[str]) -> str | None:
+    """A filter's value if it is one of the choices; else no filter, and a message saying so
+    (a stale link or a hand-edited URL, not an error worth a 400)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if raw in allowed:
+        return raw
+    messages.append(f"There is no {label} “{raw[:20]}” to filter by: showing every {label}.")
+    return None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the proposal can be filtered by: the assessors in it, groups, elements, types."""
+
+    assessors: list[tuple[int, str]]
+    groups: Sequence[Cohort]
+    elements: Sequence[Element]
+    types: list[tuple[str, str]]
+    stages: tuple[Stage, ...] = tuple(Stage)
+
+
+def _filters(worked: services.Worked) -> tuple[services.Filters, Choices, list[str]]:
+    choices = Choices(
+        [(s.assessor_id, s.assessor_name) for s in worked.shares],
+        accounts.list_cohorts(),
+        qualifications.list_elements(),
+        sorted((t.id, t.title) for t in evidence_services.evidence_types().values()),
+    )
+    messages: list[str] = []
+    assessor = _choice("assessor", {str(a) for a, _ in choices.assessors}, "assessor", messages)
+    group = _choice("group", {str(g.id) for g in choices.groups}, "learner group", messages)
+    element = _choice("element", {e.id for e in choices.elements}, "element", messages)
+    kind = _choice("type", {t for t, _ in choices.types}, "evidence type", messages)
+    stage = _choice("stage", {s.value for s in Stage}, "stage", messages)
+    filters = services.Filters(
+        int(assessor) if assessor else None,
+        int(group) if group else None,
+        element,
+        kind,
+        Stage(stage) if stage else None,
+    )
+    return filters, choices, messages
+
+
 def _proposal_page(
     form: PeriodForm, period: services.Period, error: str | None = None, status: int = 200
 ) -> tuple[str, int]:
-    proposal = services.propose_sample(current_user, period)
+    worked = services.propose_sample(current_user, period)
+    filters, choices, messages = _filters(worked)
+    shown = services.proposal_page(current_user, period, filters, page_arg(), worked=worked)
     take = TakeSampleForm(
         formdata=None,
-        data={"since": period.since.isoformat(), "until": period.until.isoformat()},
+        data={
+            "since": period.since.isoformat(),
+            "until": period.until.isoformat(),
+            "fingerprint": shown.fingerprint,
+            **filters.as_dict(),
+        },
     )
     if form.errors:
         status = 422
@@ -103,7 +172,10 @@ def _proposal_page(
         form=form,
         take=take,
         period=period,
-        proposal=proposal,
+        proposal=shown,
+        filters=filters,
+        choices=choices,
+        messages=messages,
         error=error,
     ), status
 
@@ -128,11 +200,18 @@ def take() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)  # CSRF failures are answered before this; this is an id that is no number
     try:
-        sample = services.take_sample(current_user, period, form.decision.data or [])
+        sample = services.take_proposal(
+            current_user,
+            period,
+            form.filters(),
+            form.fingerprint.data or "",
+            form.shown.data or [],
+            form.decision.data or [],
+        )
     except services.Refused as refused:
         shown = PeriodForm(formdata=None, data={"since": period.since, "until": period.until})
         return _proposal_page(shown, period, str(refused), 422)
-    flash(f"Sample taken: {len(sample.items)} decisions to review.", "success")
+    flash(f"Sample taken: {sample.parameters['taken']} decisions to review.", "success")
     return redirect(url_for("iqa.sample", sample_id=sample.id))
 
 
@@ -147,8 +226,15 @@ def _sample(sample_id: int) -> Sample:
 @roles_required(*READERS)
 def sample(sample_id: int) -> str:
     found = _sample(sample_id)
+    services.resolve(found.id)
+    items = services.sample_items(found, page_arg())
     return render_template(
-        "iqa/sample.html", sample=found, answers=services.answers(found), Verdict=Verdict
+        "iqa/sample.html",
+        sample=found,
+        items=items,
+        tally=services.tallies([found.id]).get(found.id, services.Tally()),
+        answers=services.answers_for(items.items),
+        Verdict=Verdict,
     )
 
 
@@ -179,7 +265,7 @@ def _item(sample_id: int, item_id: int) -> SampleItem:
 @roles_required(*READERS)
 def item(sample_id: int, item_id: int) -> tuple[str, int]:
     found = _item(sample_id, item_id)
-    services.answers(found.sample)  # marks a disagreement resolved once answered
+    services.resolve(found.sample_id)  # marks a disagreement resolved once answered
     return _item_page(found, VerdictForm(formdata=None))
 
 
@@ -205,9 +291,16 @@ def review(sample_id: int, item_id: int) -> Response | tuple[str, int]:
 @bp.get("/countersignatures")
 @roles_required(*READERS)
 def countersignatures() -> str:
+    assessors = countersigning.awaiting_by_assessor(current_user)
+    messages: list[str] = []
+    chosen = _choice("assessor", {str(a.assessor_id) for a in assessors}, "assessor", messages)
+    assessor_id = int(chosen) if chosen else None
     return render_template(
         "iqa/countersignatures.html",
-        decisions=countersigning.awaiting_countersignature(current_user),
+        decisions=countersigning.awaiting_page(current_user, page_arg(), assessor_id),
+        assessors=assessors,
+        assessor_id=assessor_id,
+        messages=messages,
     )
 
 

@@ -54,19 +54,29 @@ def _signed_in(app: Flask, user: User) -> FlaskClient:
     return client
 
 
-def _take(client: FlaskClient, ids: list[int], since: str = "", until: str = ""):  # type: ignore[no-untyped-def]
-    page = client.get("/iqa/samples/new")
+def _take(client: FlaskClient, ids: list[int], since: str = "", until: str = "", url: str = ""):  # type: ignore[no-untyped-def]
+    """Tick `ids` on the proposal page (`url`) and take the sample, as the form would send it."""
+    page = client.get(url or "/iqa/samples/new")
     form = read_form(page)
+
+    def last(name: str) -> str:
+        # The take form's hidden fields come after the period and filter form's.
+        return (form.all(name) or [""])[-1]
+
     return send(
         client,
         "/iqa/samples",
-        # The period travels in the take form's hidden fields (after the period form's).
         {
-            "since": since or form.all("since")[-1],
-            "until": until or form.all("until")[-1],
+            **{name: last(name) for name in TAKE_FIELDS},
+            "since": since or last("since"),
+            "until": until or last("until"),
+            "shown": form.all("shown"),
             "decision": ids,
         },
     )
+
+
+TAKE_FIELDS = ("fingerprint", "assessor", "group", "element", "type", "stage")
 
 
 def _sample_and_items(app: Flask) -> tuple[int, list[int]]:
