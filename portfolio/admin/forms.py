@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portfolio.auth.forms import PASSWORD_LENGTH
 from portfolio.auth.models import Cohort, Role, User
-from portfolio.auth.services import COHORT_NAME_LENGTH, MIN_PASSWORD_LENGTH
+from portfolio.auth.services import COHORT_NAME_LENGTH, MIN_PASSWORD_LENGTH, NOBODY
 from portfolio.core.forms import CheckboxesField, choices
 
 
@@ -66,3 +66,41 @@ class AssignCohortForm(FlaskForm):  # type: ignore[misc]
     def __init__(self, cohorts: Sequence[Cohort], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.cohort.choices = choices(cohort_options(cohorts))
+
+
+class UserFilterForm(FlaskForm):  # type: ignore[misc]
+    """The users list's filters (GET, so a filtered list can be bookmarked). The assessor and
+    group choices are bounded by the number of staff and groups, not of learners."""
+
+    class Meta:
+        csrf = False  # a read-only search changes nothing
+
+    q = StringField(
+        "Name or email",
+        validators=[Optional(), Length(max=100)],
+        description="Part of a name or email; accents and apostrophes optional.",
+    )
+    role = SelectField("Role", default="")
+    group = SelectField("Group", default="")
+    assessed_by = SelectField("Assessor", default="")
+    account = SelectField(
+        "Account",
+        default="",
+        choices=choices([("", "Any"), ("yes", "Active"), ("no", "Deactivated")]),
+    )
+
+    def __init__(
+        self,
+        assessors: Sequence[User],
+        cohorts: Sequence[Cohort],
+        *args: object,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices([("", "Any"), *((r.value, r.label) for r in Role)])
+        self.group.choices = choices(
+            [("", "Any"), (NOBODY, "No group"), *((str(c.id), c.name) for c in cohorts)]
+        )
+        self.assessed_by.choices = choices(
+            [("", "Any"), (NOBODY, "No assessor"), *((str(a.id), a.name) for a in assessors)]
+        )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portfolio.admin.forms import (
@@ -10,19 +12,48 @@ from portfolio.admin.forms import (
     AssignForm,
     CohortForm,
     CreateUserForm,
+    UserFilterForm,
     cohort_options,
 )
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role
+from portfolio.core.paging import page_arg
 from portfolio.core.security import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+def _choice(value: str | None) -> int | str | None:
+    """A filter's value: an id, "none", or None for any."""
+    if value == accounts.NOBODY:
+        return accounts.NOBODY
+    return int(value) if value and value.isdigit() else None
+
+
+def _filters(form: UserFilterForm) -> accounts.UserFilter:
+    return accounts.UserFilter(
+        text=form.q.data or "",
+        role=Role(form.role.data) if form.role.data else None,
+        cohort_id=_choice(form.group.data),
+        assessor_id=_choice(form.assessed_by.data),
+        active={"yes": True, "no": False}.get(form.account.data or ""),
+    )
+
+
+def _back_to_list() -> Response:
+    """Back to the users list as it was (same filters and page) after a change made in it."""
+    here = url_for("admin.users")
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc == request.host and came_from.path == here:
+        return redirect(here + (f"?{came_from.query}" if came_from.query else ""))
+    return redirect(here)
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def users() -> str | Response:
+def users() -> tuple[str, int] | Response:
     assessors = accounts.users_with_role(Role.ASSESSOR)
+    cohorts = accounts.list_cohorts()
     form = CreateUserForm(assessors)
     if form.validate_on_submit():
         assessor = accounts.get_user(int(form.assessor.data)) if form.assessor.data else None
@@ -39,14 +70,18 @@ def users() -> str | Response:
         else:
             flash(f"Created {user.name} ({user.email}).", "success")
             return redirect(url_for("admin.users"))
+    filter_form = UserFilterForm(assessors, cohorts, formdata=request.args)
+    valid = not request.args or filter_form.validate()
+    filters = _filters(filter_form) if valid else accounts.UserFilter()
     return render_template(
         "admin/users.html",
         form=form,
-        users=accounts.list_users(),
+        filter_form=filter_form,
+        found=accounts.user_page(filters, page_arg()),
         assessor_options=[("", "No assessor")] + [(str(a.id), a.name) for a in assessors],
-        cohort_options=cohort_options(accounts.list_cohorts()),
+        cohort_options=cohort_options(cohorts),
         Role=Role,
-    )
+    ), (200 if valid else 422)
 
 
 @bp.post("/users/<int:user_id>/assessor")
@@ -68,7 +103,7 @@ def assign(user_id: int) -> Response:
             f"{learner.name} is now assessed by {assessor.name if assessor else 'nobody'}.",
             "success",
         )
-    return redirect(url_for("admin.users"))
+    return _back_to_list()
 
 
 @bp.route("/cohorts", methods=["GET", "POST"])
@@ -83,12 +118,7 @@ def cohorts() -> str | Response:
         else:
             flash(f"Created the group {cohort.name}.", "success")
             return redirect(url_for("admin.cohorts"))
-    return render_template(
-        "admin/cohorts.html",
-        form=form,
-        cohorts=accounts.list_cohorts(),
-        sizes=accounts.cohort_sizes(),
-    )
+    return render_template("admin/cohorts.html", form=form, found=accounts.cohort_page(page_arg()))
 
 
 @bp.post("/users/<int:user_id>/cohort")
@@ -107,4 +137,4 @@ def assign_cohort(user_id: int) -> Response:
         flash(str(exc), "error")
     else:
         flash(f"{learner.name} is now in {cohort.name if cohort else 'no group'}.", "success")
-    return redirect(url_for("admin.users"))
+    return _back_to_list()

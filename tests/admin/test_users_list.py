@@ -1,0 +1,248 @@
+"""The users and groups lists at the size of a centre: a page of 50 by name, filtered and
+counted in SQL, the same statements whatever the number of users, and never a page of everyone."""
+
+from __future__ import annotations
+
+import re
+from itertools import count
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portfolio.auth.models import Cohort, Role, User, UserRole
+from portfolio.extensions import db
+from tests.conftest import login
+from tests.factories import Factory
+from tests.helpers import read_tables, send, text
+from tests.support.queries import count_request
+
+_n = count(1)
+
+
+@pytest.fixture
+def admin(app: Flask, make: Factory) -> FlaskClient:
+    client = app.test_client()
+    login(client, make.user(Role.ADMIN, name="Zed Admin").email)
+    return client
+
+
+def _people(
+    app: Flask,
+    names: list[str],
+    role: Role = Role.LEARNER,
+    *,
+    assessor_id: int | None = None,
+    cohort_id: int | None = None,
+    active: bool = True,
+) -> list[int]:
+    """Many users at once (no password hashing: they never sign in)."""
+    with app.app_context():
+        made = []
+        for name in names:
+            user = User(
+                email=f"person{next(_n)}@example.org",
+                name=name,
+                password_hash="x",
+                assessor_id=assessor_id,
+                cohort_id=cohort_id,
+                active=active,
+            )
+            user.roles = [UserRole(role=role)]
+            made.append(user)
+        db.session.add_all(made)
+        db.session.commit()
+        return [u.id for u in made]
+
+
+def _group(app: Flask, name: str) -> int:
+    with app.app_context():
+        group = Cohort(name=name)
+        db.session.add(group)
+        db.session.commit()
+        return group.id
+
+
+def _rows(page: str) -> list[str]:
+    # read_tables: [caption], the head row, then the body rows.
+    return [cells[0] for cells in read_tables(page)[0][2:]] if "<table" in page else []
+
+
+def test_users_are_listed_fifty_a_page_by_name(app: Flask, admin: FlaskClient) -> None:
+    _people(app, [f"Learner {n:03d}" for n in range(120, 0, -1)])
+    first = text(admin.get("/admin/users"))
+    assert "121 users: showing 1 to 50 (page 1 of 3)." in first
+    rows = _rows(first)
+    assert rows[0] == "Learner 001" and rows[49] == "Learner 050"
+    last = text(admin.get("/admin/users?page=3"))
+    assert _rows(last)[-1] == "Zed Admin" and len(_rows(last)) == 21
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+
+
+@pytest.mark.parametrize("page", ["-1", "0", "abc", str(2**64), "4", "1e3", "٣"])
+def test_a_bad_page_gives_the_first_with_a_message(
+    app: Flask, admin: FlaskClient, page: str
+) -> None:
+    _people(app, [f"Learner {n:03d}" for n in range(120)])
+    response = admin.get("/admin/users", query_string={"page": page})
+    assert response.status_code == 200
+    shown = text(response)
+    assert "showing the first page" in shown
+    assert "showing 1 to 50 (page 1 of 3)" in shown
+
+
+def test_users_are_found_by_name_or_email_whatever_the_accents(
+    app: Flask, admin: FlaskClient
+) -> None:
+    _people(app, ["Siobhán O'Neill", "Seán O\u2019Neill", "Priya Shah", "Neil Sharp"])
+    for query, expected in (
+        ("siobhan o'neill", ["Siobhán O'Neill"]),
+        ("SIOBHÁN O\u2019NEILL", ["Siobhán O'Neill"]),
+        ("oneill", ["Seán O\u2019Neill", "Siobhán O'Neill"]),
+        ("sha", ["Neil Sharp", "Priya Shah"]),
+        ("person", None),  # every seeded email
+        ("100%", []),
+        ("_", []),
+    ):
+        page = text(admin.get("/admin/users", query_string={"q": query}))
+        if expected is None:
+            assert "4 users." in page
+        else:
+            assert _rows(page) == expected, query
+    assert "No users match." in text(admin.get("/admin/users?q=nobody+at+all"))
+
+
+def test_users_are_filtered_by_role_group_assessor_and_account(
+    app: Flask, admin: FlaskClient
+) -> None:
+    [ann] = _people(app, ["Ann Assessor"], Role.ASSESSOR)
+    group = _group(app, "Level 2 — September")
+    _people(app, ["In Group A", "In Group B"], assessor_id=ann, cohort_id=group)
+    _people(app, ["No Group"])
+    _people(app, ["Gone Away"], active=False)
+    _people(app, ["Tia Tutor"], Role.TUTOR)
+
+    def names(query: str) -> list[str]:
+        return _rows(text(admin.get("/admin/users?" + query)))
+
+    assert names("role=assessor") == ["Ann Assessor"]
+    assert names("role=tutor") == ["Tia Tutor"]
+    assert names(f"group={group}") == ["In Group A", "In Group B"]
+    assert names("group=none") == ["Gone Away deactivated", "No Group"]
+    assert names(f"assessed_by={ann}") == ["In Group A", "In Group B"]
+    assert names("assessed_by=none&account=yes") == ["No Group"]
+    assert names("account=no") == ["Gone Away deactivated"]
+    assert names(f"role=learner&group={group}&q=b") == ["In Group B"]
+    # The learners count on the groups page lists them.
+    groups = text(admin.get("/admin/cohorts"))
+    assert f'href="/admin/users?group={group}"' in groups
+
+
+@pytest.mark.parametrize(
+    "query", ["role=wizard", "group=abc", "group=999999", "assessed_by=-1", "account=maybe"]
+)
+def test_a_bad_filter_is_shown_and_not_applied(app: Flask, admin: FlaskClient, query: str) -> None:
+    _people(app, ["Ann Learner"])
+    response = admin.get("/admin/users?" + query)
+    assert response.status_code == 422
+    page = text(response)
+    assert "Not a valid choice" in page and "2 users." in page
+
+
+def test_a_change_in_the_list_comes_back_to_the_same_filtered_page(
+    app: Flask, admin: FlaskClient, make: Factory
+) -> None:
+    assessor = make.user(Role.ASSESSOR, name="Ann Assessor")
+    learner = make.learner(name="Lily Learner")
+    listed = "/admin/users?q=lily&page=1"
+    response = admin.post(
+        f"/admin/users/{learner.id}/assessor",
+        data={"csrf_token": _token(admin), "assessor": str(assessor.id)},
+        headers={"Referer": "http://localhost" + listed},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == listed
+    # Anywhere else (another site), back to the plain list.
+    response = admin.post(
+        f"/admin/users/{learner.id}/cohort",
+        data={"csrf_token": _token(admin), "cohort": ""},
+        headers={"Referer": "https://evil.example/admin/users?x=1"},
+    )
+    assert response.headers["Location"] == "/admin/users"
+
+
+def _token(client: FlaskClient) -> str:
+    page = client.get("/admin/users").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+@pytest.mark.parametrize("query", ["", "?q=learner", "?role=learner&group=none", "?page=2"])
+def test_the_users_page_runs_the_same_statements_at_any_size(
+    app: Flask, admin: FlaskClient, query: str
+) -> None:
+    [ann] = _people(app, ["Ann Assessor"], Role.ASSESSOR)
+    group = _group(app, "Group")
+    counts = []
+    for size in (60, 240):
+        _people(app, [f"Learner {n}" for n in range(size)], assessor_id=ann, cohort_id=group)
+        counts.append(len(count_request(app, lambda: admin.get("/admin/users" + query))))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_users_page_stays_small(app: Flask, admin: FlaskClient) -> None:
+    assessors = _people(app, [f"Assessor {n}" for n in range(40)], Role.ASSESSOR)
+    groups = [_group(app, f"Group {n}") for n in range(10)]
+    for n in range(10):
+        _people(
+            app,
+            [f"Learner {n}-{i}" for i in range(60)],
+            assessor_id=assessors[n],
+            cohort_id=groups[n],
+        )
+    response = admin.get("/admin/users")
+    assert "641 users" in text(response)
+    assert len(response.data) < 200_000, len(response.data)
+
+
+def test_the_create_user_form_still_works_next_to_the_list(app: Flask, admin: FlaskClient) -> None:
+    _people(app, [f"Learner {n}" for n in range(70)])
+    response = send(
+        admin,
+        "/admin/users",
+        {
+            "name": "Nina New",
+            "email": "nina@example.org",
+            "password": "temporary-pass-123",
+            "roles": ["learner"],
+            "assessor": "",
+        },
+    )
+    assert response.status_code == 302
+    assert "Nina New" in _rows(text(admin.get("/admin/users?q=nina")))
+
+
+def test_groups_are_counted_by_the_database_and_paged(app: Flask, admin: FlaskClient) -> None:
+    groups = [_group(app, f"Group {n:02d}") for n in range(55)]
+    _people(app, [f"L{n}" for n in range(3)], cohort_id=groups[0])
+    _people(app, ["Staff In Group"], Role.ASSESSOR, cohort_id=groups[0])  # not a learner
+    first = admin.get("/admin/cohorts")
+    table = read_tables(first)[0][2:]
+    assert table[0][:2] == ["Group 00", "3"] and table[1][:2] == ["Group 01", "0"]
+    assert len(table) == 50 and "55 groups: showing 1 to 50 (page 1 of 2)." in text(first)
+    second = read_tables(admin.get("/admin/cohorts?page=2"))[0][2:]
+    assert [r[0] for r in second] == [f"Group {n}" for n in range(50, 55)]
+    counts = []
+    for size in (5, 50):
+        _people(app, [f"M{n}" for n in range(size)], cohort_id=groups[1])
+        counts.append(len(count_request(app, lambda: admin.get("/admin/cohorts"))))
+    assert counts[0] == counts[1]
+    assert "showing the first page" in text(admin.get("/admin/cohorts?page=x"))
+
+
+@pytest.mark.parametrize("role", [Role.IQA, Role.ASSESSOR, Role.LEARNER, Role.TUTOR])
+def test_only_admins_list_users_whatever_the_filter(app: Flask, make: Factory, role: Role) -> None:
+    client = app.test_client()
+    login(client, make.user(role).email)
+    assert client.get("/admin/users?q=a&role=learner&page=2").status_code == 403
+    assert client.get("/admin/cohorts?page=2").status_code == 403
