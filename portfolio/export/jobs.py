@@ -9,7 +9,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role, User
 from portfolio.core import audit
+from portfolio.core.paging import Paged, count, keyset
 from portfolio.core.render_process import RenderFailed
 from portfolio.db import utcnow
 from portfolio.export import parallel, services, store, zipped
@@ -146,6 +147,23 @@ def recent_jobs(user: User, limit: int = 20) -> Sequence[ExportJob]:
         .order_by(ExportJob.id.desc())
         .limit(limit)
     ).all()
+
+
+def _own_jobs(user: User) -> Select[Any]:
+    return select(ExportJob).where(
+        ExportJob.requested_by_id == user.id, ExportJob.parent_id.is_(None)
+    )
+
+
+def job_page(user: User, after: int | None) -> Paged[ExportJob]:
+    """The exports `user` asked for, newest first, a page at a time by id (?after=), with how
+    many there are counted in SQL. A cohort's per-learner jobs are inside it, not listed."""
+    total = count(_own_jobs(user))
+    found: Paged[ExportJob] = keyset(_own_jobs(user), ExportJob.id, after, total=total)
+    if after is not None and not found.items and total:
+        newest: Paged[ExportJob] = keyset(_own_jobs(user), ExportJob.id, None, total=total)
+        return replace(newest, message="There are no exports before that one: showing the newest.")
+    return found
 
 
 def may_export_cohorts(user: User) -> bool:

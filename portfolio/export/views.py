@@ -14,6 +14,7 @@ from portfolio.assessment import cohort
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role
 from portfolio.core import audit
+from portfolio.core.paging import cursor_arg
 from portfolio.core.render_process import RenderFailed
 from portfolio.core.security import login_required, roles_required
 from portfolio.export import jobs, links, runner, services, store
@@ -102,7 +103,10 @@ def start_cohort() -> tuple[str, int] | BaseResponse:
 @bp.get("/jobs")
 @login_required
 def job_list() -> str:
-    return render_template("export/jobs.html", found=jobs.recent_jobs(current_user))
+    after, message = cursor_arg()
+    return render_template(
+        "export/jobs.html", found=jobs.job_page(current_user, after), message=message
+    )
 
 
 def _job_or_404(job_id: int) -> ExportJob:
