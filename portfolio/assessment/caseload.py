@@ -231,12 +231,16 @@ def reopened_decisions(submission_ids: Sequence[int]) -> dict[int, Decision]:
     """The most recently superseded decision of each of these submissions, if any."""
     if not submission_ids:
         return {}
-    rows = db.session.scalars(
+    rows = db.session.scalars(reopened_query(submission_ids))
+    return {d.submission_id: d for d in rows}  # the latest wins
+
+
+def reopened_query(submission_ids: Sequence[int]) -> Select[Decision]:
+    return (
         select(Decision)
         .where(Decision.submission_id.in_(submission_ids), Decision.superseded_at.is_not(None))
         .order_by(Decision.superseded_at)
     )
-    return {d.submission_id: d for d in rows}  # the latest wins
 
 
 def _items(submissions: Sequence[Submission], on: date | None) -> list[QueueItem]:

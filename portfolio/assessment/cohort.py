@@ -109,9 +109,7 @@ def learner_count(viewer: User, where: CohortFilter) -> int:
     return 0 if query is None else count(query)
 
 
-def learner_batches(
-    viewer: User, where: CohortFilter, size: int = BATCH
-) -> Iterator[Sequence[User]]:
+def learner_batches(viewer: User, where: CohortFilter, size: int) -> Iterator[Sequence[User]]:
     """Every learner of the matrix, by name, `size` at a time: keyset batches on (name, id),
     so memory and each query's cost stay the same however many there are."""
     query = learners_query(viewer, where)
@@ -466,7 +464,7 @@ def cohort_page(viewer: User, where: CohortFilter, asked: PageArg) -> CohortPage
 
 
 def csv_lines(
-    viewer: User, where: CohortFilter, title: str, batch: int = BATCH
+    viewer: User, where: CohortFilter, title: str, batch: int | None = None
 ) -> Iterator[list[str]]:
     """The whole matrix as CSV lines, the page's tables line for line (caption, headings, a
     row per learner, the foot), each element's learners read in keyset batches: memory stays
@@ -483,7 +481,7 @@ def csv_lines(
         yield []
         yield [part.caption]
         yield [c.text for c in part.columns]
-        for learners_batch in learner_batches(viewer, where, batch):
+        for learners_batch in learner_batches(viewer, where, batch or BATCH):
             (rows,) = matrix_elements(learners_batch, [element], points)
             for learner_row in rows.rows:
                 yield part.row(learner_row).texts
