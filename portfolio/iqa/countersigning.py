@@ -39,6 +39,11 @@ def _shown(query: Select[Decision]) -> Select[Decision]:
     ).order_by(Decision.decided_at, Decision.id)
 
 
+def awaiting_query(viewer: User) -> Select[Decision]:
+    """The page's main query, oldest first (for the test that reads its plan)."""
+    return _shown(_awaiting(viewer))
+
+
 def awaiting_countersignature(viewer: User) -> Sequence[Decision]:
     """Every decision awaiting a countersignature, oldest first (the pages use `awaiting_page`)."""
     return db.session.scalars(_shown(_awaiting(viewer))).all()

@@ -193,24 +193,24 @@ def candidates_query(period: Period) -> Select[Any]:
     return _candidates(period)
 
 
-def _version() -> tuple[Any, ...]:
-    """What a worked-out proposal depends on, read in one statement of index look-ups: a new
+def version_query() -> Select[Any]:
+    """What a worked-out proposal depends on, in one statement of index look-ups: a new
     decision (ids only grow), a reopened one (supersession times only grow), a sample taken,
     a plan changed. Decisions are never deleted and their maker, learner, type, element and
     outcome never change, so while these stay the same, so does every proposal."""
-    return tuple(
-        db.session.execute(
-            select(
-                select(func.max(Decision.id)).scalar_subquery(),
-                select(func.max(Decision.superseded_at))
-                .where(Decision.superseded_at.is_not(None))
-                .scalar_subquery(),
-                select(func.max(SampleItem.id)).scalar_subquery(),
-                select(func.max(SamplingPlan.updated_at)).scalar_subquery(),
-                select(func.count(SamplingPlan.assessor_id)).scalar_subquery(),
-            )
-        ).one()
+    return select(
+        select(func.max(Decision.id)).scalar_subquery(),
+        select(func.max(Decision.superseded_at))
+        .where(Decision.superseded_at.is_not(None))
+        .scalar_subquery(),
+        select(func.max(SampleItem.id)).scalar_subquery(),
+        select(func.max(SamplingPlan.updated_at)).scalar_subquery(),
+        select(func.count(SamplingPlan.assessor_id)).scalar_subquery(),
     )
+
+
+def _version() -> tuple[Any, ...]:
+    return tuple(db.session.execute(version_query()).one())
 
 
 _CACHE_SIZE = 4

@@ -206,10 +206,15 @@ def samples_page(after: int | None) -> Paged[SampleLine]:
     return dataclasses.replace(page, items=lines)
 
 
+def sample_items_query(sample_id: int) -> Select[Any]:
+    """A sample's items in the order they were sampled."""
+    query = select(SampleItem).where(SampleItem.sample_id == sample_id).order_by(SampleItem.id)
+    return cast(Select[Any], query)
+
+
 def sample_items(sample: Sample, asked: PageArg) -> Paged[SampleItem]:
-    """One page of a sample's items, in the order they were sampled."""
-    query = select(SampleItem).where(SampleItem.sample_id == sample.id).order_by(SampleItem.id)
-    return paginate(query, asked)
+    """One page of a sample's items."""
+    return paginate(sample_items_query(sample.id), asked)
 
 
 # The IQA's verdict, and the assessor's answer to a disagreement
