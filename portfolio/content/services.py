@@ -328,28 +328,27 @@ def pages_for_misconception(misconception_id: str) -> Sequence[Page]:
 def pages_correcting(misconceptions: Sequence[Misconception]) -> dict[str, list[Page]]:
     """For each misconception, the published pages that say they correct it, else its
     element's published pages (by title): two statements for any number of misconceptions."""
-    if not misconceptions:
-        return {}
     own: dict[str, list[Page]] = {m.id: [] for m in misconceptions}
     for misconception_id, page in db.session.execute(
         select(page_misconception.c.misconception_id, Page)
         .join(page_misconception)
         .where(
-            page_misconception.c.misconception_id.in_(list(own)),
+            page_misconception.c.misconception_id.in_(sorted(own)),
             Page.status == PageStatus.PUBLISHED,
         )
         .order_by(Page.title, Page.id)
     ):
         own[misconception_id].append(page)
+    # Always asked (for the misconceptions with no page of their own), so the number of
+    # statements does not depend on the data.
     elements = {m.element_id for m in misconceptions if not own[m.id]}
     by_element: dict[str, list[Page]] = {e: [] for e in elements}
-    if elements:
-        for page in db.session.scalars(
-            select(Page)
-            .where(Page.element_id.in_(elements), Page.status == PageStatus.PUBLISHED)
-            .order_by(Page.title, Page.id)
-        ):
-            by_element[page.element_id].append(page)
+    for page in db.session.scalars(
+        select(Page)
+        .where(Page.element_id.in_(sorted(elements)), Page.status == PageStatus.PUBLISHED)
+        .order_by(Page.title, Page.id)
+    ):
+        by_element[page.element_id].append(page)
     return {m.id: own[m.id] or by_element[m.element_id] for m in misconceptions}
 
 

@@ -61,11 +61,11 @@ def group_size(finished: int) -> int:
 def group_size_sql(finished: ColumnElement[Any]) -> ColumnElement[int]:
     """group_size in integer arithmetic, the same on SQLite and PostgreSQL."""
     scaled = finished * GROUP_PERCENT
-    whole, rest = scaled // 100, scaled % 100
-    rounded = case(
-        (or_(rest > 50, and_(rest == 50, whole % 2 == 1)), whole + 1),
-        else_=whole,
-    )
+    # Integer division on both databases; the remainders without "%", which a query's text
+    # would have to escape for the PostgreSQL driver.
+    whole = scaled // 100
+    rest, odd = scaled - whole * 100, whole - (whole // 2) * 2
+    rounded = case((or_(rest > 50, and_(rest == 50, odd == 1)), whole + 1), else_=whole)
     return case((rounded < 1, 1), else_=rounded)
 
 
@@ -147,9 +147,8 @@ def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
     Facility counts every answer to the question, whatever the mode (a review answer is as
     telling as a test's); discrimination needs a whole attempt's score, so it is drawn from
     finished attempts at the question's quiz only."""
+    # Asked even for no questions, so the statements do not depend on the data.
     ids = {q.id for q in questions}
-    if not ids:
-        return []
     facility = {
         row.question_id: (int(row.answered), int(row.right or 0))
         for row in db.session.execute(facility_query(ids))
@@ -474,9 +473,7 @@ def cells_query(now: datetime, misconception_ids: Collection[str]) -> Select[Any
 
 
 def _cells(now: datetime, misconception_ids: Sequence[str]) -> dict[tuple[str, int | None], Any]:
-    """cells_query by (misconception, group): one statement."""
-    if not misconception_ids:
-        return {}
+    """cells_query by (misconception, group): one statement, even for no rows."""
     rows = db.session.execute(cells_query(now, misconception_ids))
     return {(r.misconception_id, r.cohort_id): r for r in rows}
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portfolio.core.paging import PageArg, Paged, paginate
@@ -105,12 +105,10 @@ def _latest(ids: Sequence[str]) -> dict[str, QuestionRevision]:
 def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Misconception]]:
     """Each quiz's own misconceptions ("<quiz id>.<slug>"): one statement."""
     own: dict[str, list[Misconception]] = {q.id: [] for q in quizzes}
-    if not quizzes:
-        return own
+    # Asked even for no quizzes (matching nothing), so the statements do not depend on the data.
+    mine = [Misconception.id.startswith(f"{q.id}.", autoescape=True) for q in quizzes]
     for m in db.session.scalars(
-        select(Misconception)
-        .where(or_(*(Misconception.id.startswith(f"{q.id}.", autoescape=True) for q in quizzes)))
-        .order_by(Misconception.id)
+        select(Misconception).where(or_(false(), *mine)).order_by(Misconception.id)
     ):
         quiz_id = m.id.rsplit(".", 1)[0]
         if quiz_id in own:
@@ -119,10 +117,10 @@ def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Misconception
 
 
 def bank_page(filters: BankFilters, asked: PageArg, chosen: Quiz | None = None) -> BankPage:
-    """A page of the bank: four or five statements. `chosen` is the quiz filtered to."""
+    """A page of the bank: five statements. `chosen` is the quiz filtered to."""
     page = paginate(_questions(filters), asked, PAGE_SIZE)
     questions: Sequence[Question] = page.items
-    latest = _latest([q.id for q in questions]) if questions else {}
+    latest = _latest([q.id for q in questions])
     quizzes: list[Quiz] = []
     for q in questions:
         if not quizzes or quizzes[-1].id != q.quiz_id:
