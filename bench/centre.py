@@ -157,6 +157,7 @@ class Person:
     plan_at: datetime | None = None
     plan_by: Person | None = None
     id: int = 0
+    existing: bool = False  # already in the database: the centre's own staff, not written
 
 
 @dataclass(eq=False)
@@ -277,8 +278,8 @@ class Event:
 class Planner:
     """Works out a whole centre in memory, in time order, before a row is written."""
 
-    def __init__(self, size: Size, rng: random.Random, now: datetime) -> None:
-        self.size, self.rng, self.now = size, rng, now
+    def __init__(self, size: Size, rng: random.Random, now: datetime, join: bool = False) -> None:
+        self.size, self.rng, self.now, self.join = size, rng, now, join
         self.start = now - timedelta(days=WINDOW_DAYS)
         self.types = dict(sorted(evidence_types().items()))
         self.elements = {e.id: e for e in db.session.scalars(select(Element).order_by(Element.id))}
@@ -320,12 +321,16 @@ class Planner:
     def plan_people(self) -> None:
         rng, size = self.rng, self.size
         hired = self.start - timedelta(days=30)
+        existing = self._existing_staff() if self.join else {}
         for role, count in (
             (Role.ADMIN, size.admins),
             (Role.TUTOR, size.tutors),
             (Role.IQA, size.iqas),
             (Role.ASSESSOR, size.assessors),
         ):
+            if existing.get(role):
+                self.staff[role] = existing[role]
+                continue
             for _ in range(count):
                 joined = self.moment(hired, self.start)
                 self.staff[role].append(Person(people.full_name(rng), role, joined))
@@ -333,6 +338,8 @@ class Planner:
         trainees = max(1 if len(assessors) >= 2 else 0, len(assessors) // 20)
         new = max(1 if len(assessors) >= 4 else 0, len(assessors) // 10)
         for n, a in enumerate(assessors):
+            if a.existing:
+                continue
             if n % 20 == 1 and trainees:
                 a.status, trainees = AssessorStatus.TRAINEE, trainees - 1
             elif n % 10 == 3 and new:
@@ -363,6 +370,8 @@ class Planner:
         for n, a in enumerate(assessors):
             if not iqas:
                 break
+            if a.existing:
+                continue
             percentage = {
                 AssessorStatus.TRAINEE: 100,
                 AssessorStatus.NEW: 50,
@@ -383,6 +392,24 @@ class Planner:
                     {"status": a.status.value, "percentage": p},
                 ),
             )
+
+    def _existing_staff(self) -> dict[Role, list[Person]]:
+        """The centre's staff already in the database, with each assessor's sampling plan."""
+        plans = {p.assessor_id: p for p in db.session.scalars(select(SamplingPlan))}
+        found: dict[Role, list[Person]] = {}
+        rows = db.session.execute(
+            select(User.id, User.name, User.created_at, UserRole.role)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role != Role.LEARNER)
+            .order_by(User.id)
+        )
+        for user_id, name, created_at, role in rows:
+            person = Person(name, Role(role), created_at, id=user_id, existing=True)
+            plan = plans.get(user_id)
+            person.status = plan.status if plan else AssessorStatus.QUALIFIED
+            person.percentage = plan.percentage if plan else Plan.default().percentage
+            found.setdefault(Role(role), []).append(person)
+        return found
 
     # Evidence
 
@@ -863,7 +890,7 @@ def _number(rows: Iterable[Any], key: Callable[[Any], Any], first: int) -> None:
 
 
 def _write_people(plan: Planner, password_hash: str) -> list[Person]:
-    everyone = [p for role in Role for p in plan.staff[role]] + plan.learners
+    everyone = [p for role in Role for p in plan.staff[role] if not p.existing] + plan.learners
     _number(plan.groups, lambda g: g.created_at, _next_id(Cohort.id))
     for g in plan.groups:
         g.name = f"{g.name} (group {g.id})"
@@ -1153,10 +1180,17 @@ def _advance_sequences() -> None:
 
 
 def build_centre(
-    size: Size, seed: int = 1, now: datetime | None = None, log: Callable[[str], None] | None = None
+    size: Size,
+    seed: int = 1,
+    now: datetime | None = None,
+    log: Callable[[str], None] | None = None,
+    *,
+    join: bool = False,
 ) -> Stats:
     """Add a centre of `size` to the database of the current app (which has the schema and the
-    shipped data loaded), deterministic from `seed` (and `now`). Commits; returns what it wrote."""
+    shipped data loaded), deterministic from `seed` (and `now`). With `join`, the new learners
+    join the staff already there (more learners per assessor, more for each IQA) instead of
+    coming with staff of their own. Commits; returns what it wrote."""
     say = log or (lambda _message: None)
     now = (now or utcnow()).astimezone(UTC)
     rng = random.Random(seed)
@@ -1165,7 +1199,7 @@ def build_centre(
     def step(message: str) -> None:
         say(f"{time.perf_counter() - started:7.1f} s  {message}")
 
-    plan = Planner(size, rng, now)
+    plan = Planner(size, rng, now, join)
     plan.plan_people()
     plan.prepare_writing()
     step("people planned, writing checked")
@@ -1208,10 +1242,10 @@ def build_centre(
     stats = Stats(
         users=len(everyone),
         learners=len(plan.learners),
-        assessors=len(plan.staff[Role.ASSESSOR]),
-        iqas=len(plan.staff[Role.IQA]),
-        tutors=len(plan.staff[Role.TUTOR]),
-        admins=len(plan.staff[Role.ADMIN]),
+        assessors=sum(not p.existing for p in plan.staff[Role.ASSESSOR]),
+        iqas=sum(not p.existing for p in plan.staff[Role.IQA]),
+        tutors=sum(not p.existing for p in plan.staff[Role.TUTOR]),
+        admins=sum(not p.existing for p in plan.staff[Role.ADMIN]),
         cohorts=len(plan.groups),
         evidence_items=len(plan.items),
         drafts=sum(not i.subs for i in plan.items),

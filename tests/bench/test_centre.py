@@ -226,3 +226,17 @@ def test_generated_users_sign_in_and_see_their_home_page(app: Flask, role: Role)
     assert signed_in.status_code == 302
     home = client.get("/")
     assert home.status_code == 200
+
+
+def test_a_batch_can_join_the_staff_already_there(built: Stats) -> None:
+    more = build_centre(scaled(TINY, 3), seed=7, join=True)
+    assert (more.assessors, more.iqas, more.tutors, more.admins) == (0, 0, 0, 0)
+    assert _role_count(Role.ASSESSOR) == TINY.assessors
+    assert _role_count(Role.LEARNER) == 4 * TINY.learners
+    assert _count(SamplingPlan) == TINY.assessors
+    caseloads = Counter(
+        db.session.scalars(select(User.assessor_id).where(User.assessor_id.is_not(None)))
+    )
+    assert sum(caseloads.values()) == 4 * TINY.learners
+    assert len(caseloads) == TINY.assessors
+    assert verify_chain().intact
