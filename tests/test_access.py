@@ -42,6 +42,7 @@ ROUTES = [
     Route("auth.logout", "POST", "/auth/logout", ()),
     Route("auth.password", "GET", "/auth/password", ()),
     Route("admin.users", "GET", "/admin/users", (Role.ADMIN,)),
+    Route("admin.user", "GET", "/admin/users/{learner}", (Role.ADMIN,)),
     Route("admin.assign", "POST", "/admin/users/{learner}/assessor", (Role.ADMIN,)),
     Route("admin.assign_cohort", "POST", "/admin/users/{learner}/cohort", (Role.ADMIN,)),
     Route("admin.cohorts", "GET", "/admin/cohorts", (Role.ADMIN,)),

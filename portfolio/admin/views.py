@@ -41,12 +41,21 @@ def _filters(form: UserFilterForm) -> accounts.UserFilter:
 
 
 def _back_to_list() -> Response:
-    """Back to the users list as it was (same filters and page) after a change made in it."""
+    """Back where the change was made (a user's page, or the users list with the same filters
+    and page), if that was this site's users pages; otherwise the plain list."""
     here = url_for("admin.users")
     came_from = urlsplit(request.referrer or "")
-    if came_from.netloc == request.host and came_from.path == here:
-        return redirect(here + (f"?{came_from.query}" if came_from.query else ""))
+    ours = came_from.path == here or came_from.path.startswith(here + "/")
+    if came_from.netloc == request.host and ours and came_from.path.count("/") <= 3:
+        return redirect(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
     return redirect(here)
+
+
+def _list_url(back: str) -> str:
+    """The users list with the filters it had (`back`, its query string) when a user was
+    opened from it; only a query string, so it can only lead back to this list."""
+    query = back.split("#")[0].lstrip("?")
+    return url_for("admin.users") + (f"?{query}" if query and "/" not in query else "")
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -78,10 +87,29 @@ def users() -> tuple[str, int] | Response:
         form=form,
         filter_form=filter_form,
         found=accounts.user_page(filters, page_arg()),
-        assessor_options=[("", "No assessor")] + [(str(a.id), a.name) for a in assessors],
-        cohort_options=cohort_options(cohorts),
-        Role=Role,
+        # Names for the page's rows from the lists already loaded for the forms: a row shows
+        # its learner's assessor and group as text, changed on the user's own page (a select
+        # of every assessor on each of 50 rows made the page grow with the staff).
+        assessor_names={a.id: a.name for a in assessors},
+        cohort_names={c.id: c.name for c in cohorts},
+        back=request.query_string.decode("utf-8", "replace"),
     ), (200 if valid else 422)
+
+
+@bp.get("/users/<int:user_id>")
+@roles_required(Role.ADMIN)
+def user(user_id: int) -> str:
+    person = accounts.get_user(user_id)
+    if person is None:
+        abort(404)
+    return render_template(
+        "admin/user.html",
+        person=person,
+        assessor_options=[("", "No assessor")]
+        + [(str(a.id), a.name) for a in accounts.users_with_role(Role.ASSESSOR)],
+        cohort_options=cohort_options(accounts.list_cohorts()),
+        back_url=_list_url(request.args.get("back", "")),
+    )
 
 
 @bp.post("/users/<int:user_id>/assessor")

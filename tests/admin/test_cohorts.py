@@ -69,14 +69,16 @@ def test_admin_puts_a_learner_in_a_group_and_takes_them_out(
 ) -> None:
     learner = make.learner(name="Lena Learner")
     group = make.cohort("Evening group")
-    page = read_form(admin.get("/admin/users"))
-    assert page.all("cohort") == [""]  # one learner, in no group yet
+    own_page = f"/admin/users/{learner.id}"
+    page = read_form(admin.get(own_page))
+    assert page.all("cohort") == [""]  # in no group yet
 
     response = send(admin, f"/admin/users/{learner.id}/cohort", {"cohort": str(group.id)})
     assert response.status_code == 302
     users = admin.get("/admin/users")
     assert "Lena Learner is now in Evening group." in users.get_data(as_text=True)
-    assert read_form(users).all("cohort") == [str(group.id)]
+    assert "<td>Evening group</td>" in users.get_data(as_text=True)
+    assert read_form(admin.get(own_page)).all("cohort") == [str(group.id)]
     assert _cohort_of(app, learner.id) == group.id
     assert "<td>1</td>" in admin.get("/admin/cohorts").get_data(as_text=True)
 
@@ -86,11 +88,14 @@ def test_admin_puts_a_learner_in_a_group_and_takes_them_out(
 
 
 def test_only_learners_get_a_group_select(admin: FlaskClient, make: Factory) -> None:
+    # The select is on the user's own page (a select on each row of the list grew with the
+    # number of groups times 50 rows); the list links each learner there.
     learner = make.learner()
     tutor = make.user(Role.TUTOR)
-    html = admin.get("/admin/users").get_data(as_text=True)
-    assert f'id="cohort-{learner.id}"' in html
-    assert f'id="cohort-{tutor.id}"' not in html
+    listed = admin.get("/admin/users").get_data(as_text=True)
+    assert f'href="/admin/users/{learner.id}"' in listed
+    assert f'id="cohort-{learner.id}"' in admin.get(f"/admin/users/{learner.id}").text
+    assert f'id="cohort-{tutor.id}"' not in admin.get(f"/admin/users/{tutor.id}").text
 
 
 def test_an_unknown_group_changes_nothing(app: Flask, admin: FlaskClient, make: Factory) -> None:

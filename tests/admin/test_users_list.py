@@ -4,6 +4,7 @@ counted in SQL, the same statements whatever the number of users, and never a pa
 from __future__ import annotations
 
 import re
+from html import unescape
 from itertools import count
 
 import pytest
@@ -168,6 +169,31 @@ def test_a_change_in_the_list_comes_back_to_the_same_filtered_page(
         headers={"Referer": "https://evil.example/admin/users?x=1"},
     )
     assert response.headers["Location"] == "/admin/users"
+
+
+def test_a_users_page_leads_back_to_the_list_as_it_was(
+    app: Flask, admin: FlaskClient, make: Factory
+) -> None:
+    assessor = make.user(Role.ASSESSOR, name="Ann Assessor")
+    learner = make.learner(name="Lily Learner")
+    listed = admin.get("/admin/users?q=lily&role=learner").get_data(as_text=True)
+    link = re.search(rf'href="(/admin/users/{learner.id}[^"]*)"', listed)
+    assert link
+    own = unescape(link.group(1))
+    page = admin.get(own).get_data(as_text=True)
+    assert 'href="/admin/users?q=lily&amp;role=learner">Back to users' in page
+    # A change made there comes back there.
+    response = admin.post(
+        f"/admin/users/{learner.id}/assessor",
+        data={"csrf_token": _token(admin), "assessor": str(assessor.id)},
+        headers={"Referer": "http://localhost" + own},
+    )
+    assert response.headers["Location"] == own
+    # "back" is only ever a query string for the list.
+    for bad in ("//evil.example/x", "https://evil.example/", "/admin/cohorts"):
+        crafted = admin.get(f"/admin/users/{learner.id}", query_string={"back": bad}).text
+        assert 'href="/admin/users">Back to users' in crafted
+    assert admin.get("/admin/users/999999").status_code == 404
 
 
 def _token(client: FlaskClient) -> str:

@@ -11,7 +11,7 @@ from portfolio.auth.models import Role, User
 from portfolio.extensions import db
 from tests.conftest import login
 from tests.factories import Factory
-from tests.helpers import read_form, send, text
+from tests.helpers import read_form, read_tables, send, text
 
 TEMPORARY = "temporary-pass-123"
 
@@ -167,9 +167,12 @@ def test_admin_assigns_a_learner_and_the_assessor_then_sees_them(
     assert f'href="/assessment/learners/{learner.id}"' in queue
     assert assessor_client.get(f"/assessment/learners/{learner.id}").status_code == 200
 
-    # The admin's page shows the assignment selected.
-    page = read_form(admin.get("/admin/users"))
-    assert str(assessor.id) in page.all("assessor")
+    # The learner's page shows the assignment selected, the list shows it by name.
+    page = read_form(admin.get(f"/admin/users/{learner.id}"))
+    assert page.all("assessor") == [str(assessor.id)]
+    assert ["Larry Late", learner.email, "Learner", "Ann Assessor", "None"] in [
+        row[:5] for row in read_tables(admin.get("/admin/users"))[0]
+    ]
 
 
 def test_assigning_someone_who_is_not_an_assessor_changes_nothing(
