@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from portfolio.db import Base, UTCDateTime, utcnow
@@ -361,10 +361,28 @@ def check_newest(limit: int, by: str) -> ChainStatus:
     previous = found.entry_hash if found is not None else GENESIS
     entries = found.entries if found is not None else 0
     report = _walk(rows, ChainReport(entries, None, "", start, previous))
-    if rows:
-        _record(report, by, full=False)
-        found = db.session.get(AuditCheckpoint, 1, populate_existing=True)
     newly = len(rows) if report.intact else report.entries - entries - 1
+    if not rows:
+        return _status(found, _newer_than(start), 0)
+    try:
+        _record(report, by, full=False)
+    except DBAPIError:
+        # Another writer got in first (SQLite refuses to turn this view's read into a write
+        # then): what this view checked still stands for this view, it is just not kept.
+        db.session.rollback()
+        kept = db.session.get(AuditCheckpoint, 1, populate_existing=True)
+        status = _status(kept, _newer_than(report.last_id), newly)
+        known = report.entries if report.intact else report.entries - 1
+        return replace(
+            status,
+            checked_to=max(status.checked_to, report.last_id),
+            checked=max(status.checked, known),
+            broken_id=status.broken_id or report.broken_id,
+            broken_reason=status.broken_reason or report.reason,
+            broken_by=status.broken_by or by,
+            broken_at=status.broken_at or (utcnow() if report.broken_id else None),
+        )
+    found = db.session.get(AuditCheckpoint, 1, populate_existing=True)
     return _status(found, _newer_than(found.entry_id if found is not None else 0), newly)
 
 

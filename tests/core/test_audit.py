@@ -203,3 +203,26 @@ def test_a_view_runs_the_same_statements_for_few_or_many_new_entries(ctx: None) 
             audit.check_newest(50, "the audit page")
         counts.append(len(seen))
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
+
+
+def test_a_view_whose_checkpoint_cannot_be_saved_still_reports_what_it_checked(
+    ctx: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise OperationalError("UPDATE audit_checkpoint", {}, Exception("database is locked"))
+
+    entries = _many(4)
+    monkeypatch.setattr(audit, "_record", busy)
+    status = audit.check_newest(10, "the audit page")
+    assert status.intact and (status.checked_to, status.checked) == (entries[3].id, 4)
+    assert status.newly_checked == 4
+    assert db.session.get(AuditCheckpoint, 1) is None  # nothing kept
+    db.session.execute(
+        text("UPDATE audit_entry SET action = 'x' WHERE id = :id"), {"id": entries[2].id}
+    )
+    db.session.commit()
+    broken = audit.check_newest(10, "the audit page")
+    assert broken.broken_id == entries[2].id and broken.broken_at is not None
+    assert broken.checked_to == entries[1].id
