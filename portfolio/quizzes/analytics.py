@@ -44,9 +44,13 @@ GROUP_SHARE = GROUP_PERCENT / 100
 # Fewer attempts than this and discrimination says nothing; the page shows a dash.
 MIN_ATTEMPTS = 5
 # Rows a page of each table; the heatmap draws a cell per group for each of its rows.
+# Sized so the whole page stays under about 200 KB: a misconception's row carries a form
+# listing the pages to send, and each heatmap cell is drawn and titled in SVG.
 QUESTIONS_PAGE = 50
-MISCONCEPTIONS_PAGE = 50
-HEATMAP_PAGE = 20
+MISCONCEPTIONS_PAGE = 25
+HEATMAP_PAGE = 10
+# Groups side by side in the heatmap; with more, the tutor chooses which to compare.
+MAX_COLUMNS = 12
 
 
 def group_size(finished: int) -> int:
@@ -361,6 +365,8 @@ class CohortHeatmap:
     page: Paged[Misconception] | None = None
     # Groups were asked for but none of them exists: every group is shown instead.
     ignored_groups: bool = False
+    # More groups than MAX_COLUMNS were to be shown: only the first of them are.
+    more_groups: bool = False
 
     def chart(self) -> charts.Heatmap:
         return charts.heatmap(
@@ -489,14 +495,19 @@ def cohort_heatmap(
     the group's learners who have finished a quiz of the misconception's element. A row per
     misconception held by anyone (one held by nobody is 0% or unknown everywhere, nothing to
     compare), of one element if given, a page of them if `asked`; a column per group (or per
-    group in `groups`, None standing for "No group"), and "No group" while some learner is in
-    none. Three statements, four with a page."""
+    group in `groups`, None standing for "No group"; at most MAX_COLUMNS), and "No group"
+    while some learner is in none. Three statements, four with a page."""
     now = now or utcnow()
     every = _columns(now)
     columns = [c for c in every if groups is None or c.cohort_id in groups]
     ignored = groups is not None and not columns
     if ignored:
         columns = every
+    more = len(columns) > MAX_COLUMNS
+    if more:
+        no_group = [c for c in columns if c.cohort_id is None]
+        named = [c for c in columns if c.cohort_id is not None]
+        columns = named[: MAX_COLUMNS - len(no_group)] + no_group
     query = held_now_query(now, element_id)
     page: Paged[Misconception] | None = None
     if asked is not None:
@@ -516,4 +527,4 @@ def cohort_heatmap(
         )
         for m in misconceptions
     )
-    return CohortHeatmap(tuple(columns), rows, tuple(every), page, ignored)
+    return CohortHeatmap(tuple(columns), rows, tuple(every), page, ignored, more)

@@ -77,6 +77,11 @@ def analytics() -> str:
     )
     if groups is not None and heatmap.ignored_groups:
         notes.append("None of the groups in the link exist: showing every group.")
+    if heatmap.more_groups:
+        notes.append(
+            f"The heatmap compares at most {stats.MAX_COLUMNS} groups: it shows the first "
+            f"{len(heatmap.columns)}. Choose the groups to compare under “Learner groups”."
+        )
     held = [m.misconception for m in misconceptions.items if m.holders_now]
     return render_template(
         "quizzes/analytics.html",

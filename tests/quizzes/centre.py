@@ -28,15 +28,16 @@ from tests.factories import Factory
 GROUPS = ("Day", "Evening", "Weekend")
 
 
-def learners(make: Factory, n: int, *, grouped: bool = True) -> list[int]:
-    """`n` learners; with `grouped`, all but every fourth spread over the groups."""
+def learners(make: Factory, n: int, *, grouped: bool = True, tag: str = "") -> list[int]:
+    """`n` learners; with `grouped`, all but every fourth spread over three new groups
+    (named "<group> <n><tag>")."""
     ids = [make.learner().id for _ in range(n)]
     if grouped:
         for g, name in enumerate(GROUPS):
             members = [
                 db.session.get(User, i) for k, i in enumerate(ids) if k % 4 != 3 and k % 3 == g
             ]
-            make.cohort(f"{name} {n}", *[m for m in members if m is not None])
+            make.cohort(f"{name} {n}{tag}", *[m for m in members if m is not None])
     return ids
 
 

@@ -94,14 +94,36 @@ def test_analytics_pages_its_tables_and_stays_small(app: Flask, make: Factory) -
             )
         )
     assert misconceptions and misconceptions > analytics.MISCONCEPTIONS_PAGE
-    assert f"{misconceptions} misconceptions: showing 1 to 50" in html
+    assert f"{misconceptions} misconceptions: showing 1 to 25" in html
     assert f"{questions} questions" in html
     assert held and held > analytics.HEATMAP_PAGE
-    assert "misconceptions held now: showing 1 to 20" in html
+    assert "misconceptions held now: showing 1 to 10" in html
     assert 'href="/quizzes/analytics?mpage=2"' in html
     assert 'href="/quizzes/analytics?hpage=2"' in html
     second = tutor.get("/quizzes/analytics?mpage=2&hpage=2").get_data(as_text=True)
-    assert "showing 51 to" in second and "showing 21 to" in second
+    assert "showing 26 to" in second and "showing 11 to" in second
+
+
+def test_analytics_with_many_groups_compares_a_bounded_number(app: Flask, make: Factory) -> None:
+    tutor = _client(app, make.user(Role.TUTOR).email)
+    with app.app_context():
+        for k in range(6):  # 18 groups, and learners in none
+            centre.quiz_data(centre.learners(make, 10, tag=f"-{k}"), seed=k, attempts_each=3)
+    response = tutor.get("/quizzes/analytics")
+    html = response.get_data(as_text=True)
+    assert len(response.data) < SIZE_LIMIT
+    assert f"compares at most {analytics.MAX_COLUMNS} groups" in html
+    table = html.split('id="groups-caption"')[1].split("</thead>")[0]
+    assert table.count('<th scope="col">') == analytics.MAX_COLUMNS + 1  # and "Misconception"
+    assert '<th scope="col">No group</th>' in table
+    assert html.count('name="group"') == 19  # every group can be chosen
+    with app.app_context():
+        from portfolio.auth.models import Cohort
+
+        last = db.session.scalar(select(Cohort.id).order_by(Cohort.name.desc()).limit(1))
+    chosen = tutor.get(f"/quizzes/analytics?group={last}").get_data(as_text=True)
+    table = chosen.split('id="groups-caption"')[1].split("</thead>")[0]
+    assert table.count('<th scope="col">') == 2 and "Weekend 10-5" in table
 
 
 @pytest.mark.parametrize("arg", ["qpage", "mpage", "hpage"])
