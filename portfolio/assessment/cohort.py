@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Integer, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portfolio.assessment import tracking
@@ -18,7 +18,7 @@ from portfolio.assessment.models import Decision, ElementSignOff, PointDecision,
 from portfolio.auth.models import Cohort, Role, User, UserRole
 from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.core.tables import Cell, Heading, Row, Table
-from portfolio.evidence.models import Evidence, Submission, submission_claim
+from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element, MarkingPoint
@@ -373,51 +373,64 @@ def element_totals(
     elements: Sequence[Element],
     points: Mapping[str, Sequence[MarkingPoint]],
 ) -> dict[str, ElementTotals]:
-    """Each element counted over every learner the filter selects, in three GROUP BY
-    queries whatever their number: learners who met each point, who met every point, and
-    who are signed off."""
+    """Each element counted over every learner the filter selects, in two statements whatever
+    their number: learners who met each point and who met every point (GROUP BY over the
+    met points, read once), and who are signed off."""
     query = learners_query(viewer, where)
     if query is None or not learners or not elements:
         return {}
     ids = query.with_only_columns(User.id).order_by(None)
-    latest = _latest_submissions(ids, [e.id for e in elements])
+    # Each learner's met points, read once (a CTE used twice is materialised by SQLite and
+    # PostgreSQL alike). Only an accepted or referred item's latest attempt carries a live
+    # decision, so only those items are read; an older attempt's referral is history.
+    newer = aliased(Submission, name="newer")
     met = (
-        select(latest.c.learner_id, latest.c.element_id, PointDecision.marking_point_id)
-        .join(Decision, Decision.submission_id == latest.c.submission_id)
+        select(Evidence.learner_id, Evidence.element_id, PointDecision.marking_point_id)
+        .select_from(Evidence)
+        .join(Submission, Submission.evidence_id == Evidence.id)
+        .join(Decision, Decision.submission_id == Submission.id)
         .join(PointDecision, PointDecision.decision_id == Decision.id)
         .join(MarkingPoint, MarkingPoint.id == PointDecision.marking_point_id)
         .where(
+            Evidence.status.in_([EvidenceStatus.ACCEPTED, EvidenceStatus.REFERRED]),
+            Evidence.learner_id.in_(ids),
+            Evidence.element_id.in_([e.id for e in elements]),
+            ~select(newer.id)
+            .where(newer.evidence_id == Submission.evidence_id, newer.number > Submission.number)
+            .exists(),
             Decision.superseded_at.is_(None),
             # A trainee's decision meets nothing until it is countersigned.
             or_(Decision.needs_countersignature.is_(False), Decision.countersigned_at.is_not(None)),
             PointDecision.status == PointStatus.MET,
             MarkingPoint.retired.is_(False),
-            MarkingPoint.element_id == latest.c.element_id,
+            MarkingPoint.element_id == Evidence.element_id,
         )
         .distinct()
-        .subquery()
+        .cte("met")
     )
-    per_point: dict[str, int] = dict(
-        db.session.execute(
-            select(met.c.marking_point_id, func.count(met.c.learner_id)).group_by(
-                met.c.marking_point_id
-            )
-        ).all()
-    )
-    live = {e.id: len(points.get(e.id, [])) for e in elements}
-    whole = (
+    per_learner = (
         select(met.c.learner_id, met.c.element_id, func.count().label("met"))
         .group_by(met.c.learner_id, met.c.element_id)
         .subquery()
     )
+    # One statement: (point, None, learners who met it), then (element, points met, learners
+    # who met that many).
+    counted = union_all(
+        select(met.c.marking_point_id, literal(None, Integer), func.count()).group_by(
+            met.c.marking_point_id
+        ),
+        select(per_learner.c.element_id, per_learner.c.met, func.count()).group_by(
+            per_learner.c.element_id, per_learner.c.met
+        ),
+    )
+    per_point: dict[str, int] = {}
     complete: dict[str, int] = defaultdict(int)
-    for element_id, met_count, n in db.session.execute(
-        select(whole.c.element_id, whole.c.met, func.count()).group_by(
-            whole.c.element_id, whole.c.met
-        )
-    ):
-        if live.get(element_id) and met_count == live[element_id]:
-            complete[element_id] += n
+    live = {e.id: len(points.get(e.id, [])) for e in elements}
+    for key, met_count, n in db.session.execute(counted):
+        if met_count is None:
+            per_point[key] = n
+        elif live.get(key) and met_count == live[key]:
+            complete[key] += n
     signed: dict[str, int] = dict(
         db.session.execute(
             select(ElementSignOff.element_id, func.count())

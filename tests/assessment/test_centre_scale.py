@@ -19,13 +19,17 @@ from sqlalchemy import select
 
 from portfolio.assessment import caseload, cohort
 from portfolio.assessment.caseload import QueueFilter
+from portfolio.assessment.models import ElementSignOff
 from portfolio.assessment.turnaround import ClockState
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role, User
 from portfolio.core.paging import PageArg
 from portfolio.core.tables import csv_text
+from portfolio.evidence import services as evidence_services
+from portfolio.evidence.models import Evidence
 from portfolio.extensions import db
-from tests.assessment.support import MET, backdate, decide, supersede
+from portfolio.qualifications import services as qualifications
+from tests.assessment.support import MET, NOT_YET, backdate, decide, supersede
 from tests.conftest import login
 from tests.factories import Factory
 from tests.helpers import text
@@ -320,6 +324,7 @@ def test_the_whole_centre_csv_streams_in_batches_as_the_matrix_reads(
             person.cohort_id = (centre.groups[0].id, centre.groups[1].id, None)[n % 3]
             person.assessor_id = centre.assessors[n % 2].id
         db.session.commit()
+        _every_kind_of_progress(centre)
     monkeypatch.setattr(cohort, "BATCH", 40)  # 257 learners: seven batches
     iqa = centre.client(centre.iqa)
     response = iqa.get("/assessment/cohort.csv?learners=all")
@@ -335,6 +340,7 @@ def test_the_whole_centre_csv_streams_in_batches_as_the_matrix_reads(
             "Cohort tracking: all learners, every group", cohort.cohort_matrix(everyone).tables
         )
     assert streamed == whole
+    assert ": 1 of 257 learners have met every marking point, 1 signed off" in streamed
     rows = list(csv.reader(io.StringIO(streamed)))
     learner_rows = [r[0] for r in rows if r and r[0].startswith(("Bulk ", "Learner 0"))]
     tables = sum(1 for r in rows if r and r[0] == "Learner")
@@ -342,6 +348,42 @@ def test_the_whole_centre_csv_streams_in_batches_as_the_matrix_reads(
     # The page shows the same rows as the CSV, fifty at a time.
     html = text(iqa.get("/assessment/cohort?learners=all&page=6"))
     assert "257 learners: showing 251 to 257 (page 6 of 6)." in html
+
+
+def _every_kind_of_progress(centre: Centre) -> None:
+    """Learners 0-3 given what the totals must tell apart: an element complete and signed
+    off, a trainee's decision not yet countersigned, and points met in an attempt since
+    referred and sent again."""
+    everything = [p.id for p in qualifications.live_marking_points("pts-b")]
+    alan = centre.assessors[0]
+    complete = centre.make.submission(
+        _user(centre.learners[0]), element_id="pts-b", claims=tuple(everything)
+    )
+    decide(complete.id, dict.fromkeys(everything, MET), assessor=alan)
+    db.session.add(
+        ElementSignOff(
+            learner_id=centre.learners[0].id,
+            element_id="pts-b",
+            assessor_id=alan.id,
+            rubric_version=1,
+            snapshot={},
+        )
+    )
+    db.session.commit()
+    trainee = centre.make.submission(
+        _user(centre.learners[1]), element_id="pts-b", claims=tuple(everything)
+    )
+    decide(trainee.id, dict.fromkeys(everything, MET), assessor=alan, needs_countersignature=True)
+    first = centre.make.submission(_user(centre.learners[2]), claims=("pts-a.3", "pts-a.4"))
+    decide(first.id, {"pts-a.3": MET, "pts-a.4": NOT_YET}, assessor=alan)
+    evidence = db.session.get(Evidence, first.evidence_id)
+    assert evidence is not None
+    submission_of(evidence, _user(centre.learners[2]))
+
+
+def submission_of(evidence: Evidence, learner: User) -> None:
+    """The learner sends the referred item again, unchanged."""
+    evidence_services.submit_evidence(evidence, learner, learner.name)
 
 
 def test_the_main_queries_read_through_indexes(centre: Centre) -> None:
