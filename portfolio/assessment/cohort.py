@@ -390,7 +390,6 @@ def element_totals(
         .join(Submission, Submission.evidence_id == Evidence.id)
         .join(Decision, Decision.submission_id == Submission.id)
         .join(PointDecision, PointDecision.decision_id == Decision.id)
-        .join(MarkingPoint, MarkingPoint.id == PointDecision.marking_point_id)
         .where(
             Evidence.status.in_([EvidenceStatus.ACCEPTED, EvidenceStatus.REFERRED]),
             Evidence.learner_id.in_(ids),
@@ -402,8 +401,11 @@ def element_totals(
             # A trainee's decision meets nothing until it is countersigned.
             or_(Decision.needs_countersignature.is_(False), Decision.countersigned_at.is_not(None)),
             PointDecision.status == PointStatus.MET,
-            MarkingPoint.retired.is_(False),
-            MarkingPoint.element_id == Evidence.element_id,
+            # Live points only, named rather than joined: a join to marking_point leads
+            # SQLite to read every accepted item once per point.
+            PointDecision.marking_point_id.in_(
+                [p.id for e in elements for p in points.get(e.id, [])]
+            ),
         )
         .distinct()
         .cte("met")
