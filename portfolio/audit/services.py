@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, tuple_
 
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
 from portfolio.core.audit import AuditEntry, ChainReport, ChainStatus, check_newest, verify_chain
 from portfolio.core.localtime import london_midnight
-from portfolio.core.paging import PAGE_SIZE, Paged, count, keyset
+from portfolio.core.paging import PAGE_SIZE, Paged, count
 from portfolio.extensions import db
 
 __all__ = ["PAGE_SIZE", "AuditFilter", "PersonMatch", "list_entries"]
@@ -54,44 +54,61 @@ class AuditFilter:
             query = query.where(AuditEntry.subject_type == self.subject_type)
         if self.subject_id:
             query = query.where(AuditEntry.subject_id == self.subject_id)
-        # A date range also bounds the ids (by the first and last id in it, read from the
-        # (at, id) index), so the newest-first walk of the primary key starts and stops there
-        # instead of scanning back from the newest entry to an old range.
         if self.since is not None:
-            start = AuditEntry.at >= london_midnight(self.since)
-            first = select(func.min(AuditEntry.id)).where(start).scalar_subquery()
-            query = query.where(start, AuditEntry.id >= first)
+            query = query.where(AuditEntry.at >= london_midnight(self.since))
         if self.until is not None:
-            end = AuditEntry.at < london_midnight(self.until + timedelta(days=1))
-            last = select(func.max(AuditEntry.id)).where(end).scalar_subquery()
-            query = query.where(end, AuditEntry.id <= last)
+            query = query.where(AuditEntry.at < london_midnight(self.until + timedelta(days=1)))
         return query
 
 
-def entries_query(filters: AuditFilter) -> Select[Any]:
-    """The page's main query before paging (newest first by id), for tests to EXPLAIN."""
-    return filters.apply(select(AuditEntry)).order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)
+def _by_time(filters: AuditFilter) -> bool:
+    # A date range is read newest first through the (at, id) index: ordered by id instead,
+    # an old range means walking back through every newer entry to reach it.
+    return filters.since is not None or filters.until is not None
+
+
+def entries_query(filters: AuditFilter, after: int | None = None) -> Select[Any]:
+    """One page's query (newest first, one row more than a page to know if there is a next),
+    also read by tests to EXPLAIN it."""
+    query = filters.apply(select(AuditEntry))
+    if _by_time(filters):
+        if after is not None:
+            cursor_at = select(AuditEntry.at).where(AuditEntry.id == after).scalar_subquery()
+            # The first condition lets the index start at the cursor; the second is exact.
+            query = query.where(
+                AuditEntry.at <= cursor_at,
+                tuple_(AuditEntry.at, AuditEntry.id) < tuple_(cursor_at, after),
+            )
+        query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    else:
+        if after is not None:
+            query = query.where(AuditEntry.id < after)
+        query = query.order_by(AuditEntry.id.desc())
+    return query.limit(PAGE_SIZE + 1)
+
+
+def _page(filters: AuditFilter, after: int | None, total: int) -> Paged[AuditEntry]:
+    rows = list(db.session.scalars(entries_query(filters, after)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return Paged(
+        rows,
+        total,
+        next_cursor=rows[-1].id if more and rows else None,
+        keyset=True,
+        extra={"after": after},
+    )
 
 
 def list_entries(filters: AuditFilter, after: int | None = None) -> Paged[AuditEntry]:
-    """Newest first, a page at a time by id (?after=), with the filtered total counted in SQL.
-    A cursor past the last entry gives the first page with a message."""
+    """Newest first, a page at a time by cursor (?after=<id> of the last entry shown), with
+    the filtered total counted in SQL. A cursor past the last entry gives the first page with
+    a message."""
     total = count(filters.apply(select(AuditEntry.id)))
-    found: Paged[AuditEntry] = keyset(
-        filters.apply(select(AuditEntry)), AuditEntry.id, after, total=total
-    )
+    found = _page(filters, after, total)
     if after is not None and not found.items and total:
-        first: Paged[AuditEntry] = keyset(
-            filters.apply(select(AuditEntry)), AuditEntry.id, None, total=total
-        )
-        return Paged(
-            first.items,
-            total,
-            message="There are no entries before that one: showing the newest.",
-            next_cursor=first.next_cursor,
-            keyset=True,
-            extra={"after": None},
-        )
+        message = "There are no entries before that one: showing the newest."
+        return replace(_page(filters, None, total), message=message)
     return found
 
 
