@@ -355,6 +355,7 @@ def report(
     minutes: float,
     plan: Plan,
     serving: servers.Serving,
+    started_at: str = "",
 ) -> list[str]:
     lines: list[str] = []
     for run in runs:
@@ -373,7 +374,8 @@ def report(
         f"whose one request took over {plan.slow:.0f} s is not loaded (its p95 shown is that "
         f"request). Run took {minutes:.1f} min. Machine: {os.cpu_count()} cores; load average "
         f"(1, 5, 15 min) {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start, "
-        f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} at the end. Commit {commit()}."
+        f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} at the end. Commit {started_at or commit()} "
+        f"at the start, {commit()} at the end."
     )
     return lines
 
@@ -408,7 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = args.size or ["small", "large"]
     kinds = args.database or ["sqlite", "postgresql"]
     secret = password(args.password)
-    load, started = os.getloadavg(), time.perf_counter()
+    load, started, started_at = os.getloadavg(), time.perf_counter(), commit()
     runs = [
         # The export's interference is measured at the largest size only (the last given).
         run_size(
@@ -417,7 +419,8 @@ def main(argv: list[str] | None = None) -> None:
         for kind in kinds
         for size in sizes
     ]
-    lines = report(runs, load, (time.perf_counter() - started) / 60, plan, serving)
+    minutes = (time.perf_counter() - started) / 60
+    lines = report(runs, load, minutes, plan, serving, started_at)
     print("\n" + "\n".join(lines))
     if not args.no_record:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
