@@ -200,7 +200,8 @@ def _questions(filters: Filters) -> Select[Question]:
 
 def question_page(filters: Filters, asked: PageArg) -> Paged[QuestionStats]:
     """A page of questions (by element, quiz and position) with their figures: four
-    statements whatever the size of the bank or of the centre."""
+    statements whatever the size of the bank or of the centre. The page shows one quiz at a
+    time (filters.quiz_id), so the work is that quiz's attempts, not the centre's."""
     page = paginate(_questions(filters), asked, QUESTIONS_PAGE)
     return Paged(_stats_for(page.items), page.total, page.number, page.size, page.message)
 
@@ -306,12 +307,17 @@ def misconception_stats(
 def misconception_page(
     asked: PageArg, now: datetime | None = None, element_id: str | None = None
 ) -> Paged[MisconceptionStats]:
-    """A page of misconception_stats: two statements."""
+    """A page of misconception_stats: two statements (the total is the misconceptions
+    counted, not the figures computed twice)."""
+    counted = select(func.count()).select_from(Misconception)
+    if element_id:
+        counted = counted.where(Misconception.element_id == element_id)
     page = paginate(
         misconception_query(now or utcnow(), element_id),
         asked,
         MISCONCEPTIONS_PAGE,
         scalars=False,
+        total=db.session.scalar(counted) or 0,
     )
     return Paged(
         [_misconception_row(r) for r in page.items],
@@ -395,24 +401,30 @@ def _columns(now: datetime) -> list[GroupColumn]:
         .join(User, User.id == UserRole.user_id)
         .where(UserRole.role == Role.LEARNER, User.cohort_id.is_not(None))
     )
-    ungrouped = or_(
-        exists(
-            select(UserRole.user_id)
-            .join(User, User.id == UserRole.user_id)
-            .where(UserRole.role == Role.LEARNER, User.cohort_id.is_(None))
-        ),
-        exists(
-            select(Attempt.id).where(
-                Attempt.quiz_id.is_not(None),
-                Attempt.submitted_at.is_not(None),
-                Attempt.user_id.not_in(grouped),
-            )
-        ),
-        exists(
-            select(HeldMisconception.user_id).where(
-                _held_at(now), HeldMisconception.user_id.not_in(grouped)
-            )
-        ),
+    # Looked for among the few people not in a group (staff, learners in none), each by
+    # their own attempts and held misconceptions, rather than by reading every attempt.
+    is_learner = exists(
+        select(UserRole.user_id).where(UserRole.user_id == User.id, UserRole.role == Role.LEARNER)
+    )
+    ungrouped = exists(
+        select(User.id).where(
+            User.id.not_in(grouped),
+            or_(
+                is_learner,
+                exists(
+                    select(Attempt.id).where(
+                        Attempt.user_id == User.id,
+                        Attempt.quiz_id.is_not(None),
+                        Attempt.submitted_at.is_not(None),
+                    )
+                ),
+                exists(
+                    select(HeldMisconception.user_id).where(
+                        HeldMisconception.user_id == User.id, _held_at(now)
+                    )
+                ),
+            ),
+        )
     )
     named = select(
         Cohort.id.label("cohort_id"), Cohort.name.label("name"), literal(0).label("last")

@@ -28,14 +28,16 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-def _choice(name: str, allowed: Collection[str], noun: str, notes: list[str]) -> str | None:
+def _choice(
+    name: str, allowed: Collection[str], noun: str, notes: list[str], instead: str = ""
+) -> str | None:
     """A filter from the query string that must be one of `allowed`; anything else is
-    ignored, with a note saying so."""
+    ignored, with a note saying so (and what is shown `instead`)."""
     value = text_arg(name, 128)
     if not value:
         return None
     if value not in allowed:
-        notes.append(f"There is no {noun} “{value[:40]}”: showing every {noun}.")
+        notes.append(f"There is no {noun} “{value[:40]}”: {instead or f'showing every {noun}'}.")
         return None
     return value
 
@@ -65,10 +67,14 @@ def analytics() -> str:
     notes: list[str] = []
     quizzes = services.list_quiz_choices()
     elements = {q.element_id: q.element.title for q in quizzes}
-    filters = stats.Filters(
-        element_id=_choice("element", elements, "element", notes),
-        quiz_id=_choice("quiz", {q.id for q in quizzes}, "quiz", notes),
+    element = _choice("element", elements, "element", notes)
+    # The questions are shown a quiz at a time: the one chosen, else the first (of the
+    # element chosen), so their figures cost that quiz's attempts, not the centre's.
+    shown = [q for q in quizzes if element is None or q.element_id == element]
+    quiz_id = _choice(
+        "quiz", {q.id for q in shown}, "quiz", notes, "showing the first quiz's questions"
     )
+    filters = stats.Filters(element_id=element, quiz_id=quiz_id or (shown[0].id if shown else None))
     groups = _groups(notes)
     questions = stats.question_page(filters, page_arg("qpage"))
     misconceptions = stats.misconception_page(page_arg("mpage"), element_id=filters.element_id)
@@ -87,6 +93,7 @@ def analytics() -> str:
         "quizzes/analytics.html",
         notes=notes,
         quizzes=quizzes,
+        shown_quizzes=shown,
         elements=sorted(elements.items(), key=lambda e: (e[1], e[0])),
         filters=filters,
         groups=groups,
