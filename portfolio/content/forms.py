@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 
 from portfolio.content.models import PageStatus
+from portfolio.content.services import BODY_MAX, body_too_long
 from portfolio.core.forms import CheckboxesField, choices
 from portfolio.qualifications.models import Element, Misconception
 
@@ -33,6 +34,13 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9\-]{0,79}$"
 RESERVED_SLUGS = frozenset({"new", "review", "search"})
 SEARCH_MAX = 200
 _CITATION_MAX, _CITATIONS_MAX = 200, 40
+
+
+def _body_length(form: FlaskForm, field: Field) -> None:
+    # A plain length check, run before anything renders the text (preview included).
+    message = body_too_long(field.data or "")
+    if message:
+        raise ValidationError(message)
 
 
 def _strip(value: str | None) -> str | None:
@@ -96,8 +104,11 @@ class PageForm(FlaskForm):  # type: ignore[misc]
     )
     body = TextAreaField(
         "Page text (Markdown)",
-        validators=[DataRequired(), Length(max=100_000)],
-        description="Use ## for headings, - for lists, **bold** for emphasis.",
+        validators=[DataRequired(), _body_length],
+        description=(
+            "Use ## for headings, - for lists, **bold** for emphasis. "
+            f"At most {BODY_MAX:,} characters (about 15,000 words)."
+        ),
         render_kw={"rows": 24},
     )
 

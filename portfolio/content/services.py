@@ -29,6 +29,20 @@ from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element, MarkingPoint, Misconception
 
+# The most a page's text may hold: about 15,000 words, far beyond any revision page, and small
+# enough that rendering, indexing and comparing it stays quick (bench/text_work.py).
+BODY_MAX = 100_000
+
+
+def body_too_long(body: str) -> str | None:
+    """Why this page text is refused, or None: said the same way by the form and the service."""
+    if len(body) <= BODY_MAX:
+        return None
+    return (
+        f"The page text is {len(body):,} characters long; a page can hold at most "
+        f"{BODY_MAX:,}. Nothing was saved: split it into two pages and save again."
+    )
+
 
 class StaleEdit(StaleVersion):
     """Someone else saved the page first; carries their version so nothing is lost."""
@@ -116,6 +130,9 @@ def _date(value: object) -> date | None:
 
 
 def _apply(page: Page, fields: PageFields) -> None:
+    too_long = body_too_long(fields.body)
+    if too_long:  # before any rendering: an import or a script is held to the form's limit
+        raise PageError(too_long)
     element = qualifications.get_element(fields.element_id)
     if element is None:
         raise PageError(f"Unknown element {fields.element_id!r}.")

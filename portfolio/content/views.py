@@ -99,6 +99,11 @@ def _previewing(form: PageForm) -> bool:
     return True
 
 
+def _shown_preview(form: PageForm, preview: bool) -> bool:
+    """A preview is rendered only for text within the limit: over it, the message is enough."""
+    return preview and not form.body.errors
+
+
 def _status(form: PageForm, problems: list[str]) -> int:
     return 422 if form.errors or problems else 200
 
@@ -174,7 +179,7 @@ def create() -> tuple[str, int] | Response:
             flash(f"Created “{page.title}” ({page.status.value}).", "success")
             return redirect(url_for("content.show", slug=page.slug))
     return render_template(
-        "content/new.html", form=form, preview=preview, problems=problems
+        "content/new.html", form=form, preview=_shown_preview(form, preview), problems=problems
     ), _status(form, problems)
 
 
@@ -239,7 +244,7 @@ def edit(slug: str) -> tuple[str, int] | Response:
         form=form,
         page=page,
         conflict=conflict,
-        preview=preview,
+        preview=_shown_preview(form, preview),
         problems=problems,
     ), (409 if conflict else _status(form, problems))
 
