@@ -86,7 +86,7 @@ def test_next_steps_put_the_referral_first_then_drafts_reviews_and_gaps(
     learner: User, make: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _every_kind(learner, make)
-    monkeypatch.setattr(quizzes, "due_reviews", lambda user: [object(), object()])
+    monkeypatch.setattr(quizzes, "count_due_reviews", lambda user: 2)
     steps = services.learner_overview(learner).next_steps
     assert steps[0].text.startswith("Act on your assessor's feedback on “Referred one”")
     assert steps[0].endpoint == "assessment.record"
