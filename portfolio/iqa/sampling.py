@@ -193,16 +193,20 @@ def spread(pool: Sequence[S], plan: Plan) -> list[Pick[S]]:
     for i, s in enumerate(stage_of):
         buckets[s][4].append(i)  # in order already, so a valid heap
 
+    # The highest bucket of each stage that may still hold someone: scores never rise.
+    tops = dict.fromkeys(stages, 4)
+
     def best(stage: Stage) -> tuple[int, int] | None:
         """(score, position) of the oldest candidate of `stage` with the highest score."""
         levels = buckets[stage]
-        for level in range(4, -1, -1):
+        for level in range(tops[stage], -1, -1):
             heap = levels[level]
             while heap:
                 now = score(heap[0])
                 if now == level:
                     return level, heap[0]
                 heapq.heappush(levels[now], heapq.heappop(heap))
+            tops[stage] = level - 1
         return None
 
     chosen: list[Pick[S]] = []
