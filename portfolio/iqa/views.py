@@ -5,7 +5,7 @@ quality assurance judgements."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -104,10 +104,16 @@ def _period() -> tuple[PeriodForm, services.Period]:
     return form, services.Period(since, until)
 
 
-def _choice(name: str, allowed: Collection[str], label: str, messages: list[str]) -> str | None:
-    """A filter's value if it is one of the choices; else no filter, and a message saying so
-    (a stale link or a hand-edited URL, not an error worth a 400)."""
-    raw = request.args.get(name, "").strip()
+def _choice(
+    name: str,
+    allowed: Collection[str],
+    label: str,
+    messages: list[str],
+    source: Mapping[str, str] | None = None,
+) -> str | None:
+    """A filter's value (from the query string, or `source`) if it is one of the choices; else
+    no filter, and a message saying so (a stale link or a hand-edited URL, not worth a 400)."""
+    raw = (request.args if source is None else source).get(name, "").strip()
     if not raw:
         return None
     if raw in allowed:
@@ -127,7 +133,9 @@ class Choices:
     stages: tuple[Stage, ...] = tuple(Stage)
 
 
-def _filters(worked: services.Worked) -> tuple[services.Filters, Choices, list[str]]:
+def _filters(
+    worked: services.Worked, source: Mapping[str, str] | None = None
+) -> tuple[services.Filters, Choices, list[str]]:
     choices = Choices(
         [(s.assessor_id, s.assessor_name) for s in worked.shares],
         accounts.list_cohorts(),
@@ -135,11 +143,13 @@ def _filters(worked: services.Worked) -> tuple[services.Filters, Choices, list[s
         sorted((t.id, t.title) for t in evidence_services.evidence_types().values()),
     )
     messages: list[str] = []
-    assessor = _choice("assessor", {str(a) for a, _ in choices.assessors}, "assessor", messages)
-    group = _choice("group", {str(g.id) for g in choices.groups}, "learner group", messages)
-    element = _choice("element", {e.id for e in choices.elements}, "element", messages)
-    kind = _choice("type", {t for t, _ in choices.types}, "evidence type", messages)
-    stage = _choice("stage", {s.value for s in Stage}, "stage", messages)
+    assessor = _choice(
+        "assessor", {str(a) for a, _ in choices.assessors}, "assessor", messages, source
+    )
+    group = _choice("group", {str(g.id) for g in choices.groups}, "learner group", messages, source)
+    element = _choice("element", {e.id for e in choices.elements}, "element", messages, source)
+    kind = _choice("type", {t for t, _ in choices.types}, "evidence type", messages, source)
+    stage = _choice("stage", {s.value for s in Stage}, "stage", messages, source)
     filters = services.Filters(
         int(assessor) if assessor else None,
         int(group) if group else None,
@@ -151,10 +161,15 @@ def _filters(worked: services.Worked) -> tuple[services.Filters, Choices, list[s
 
 
 def _proposal_page(
-    form: PeriodForm, period: services.Period, error: str | None = None, status: int = 200
+    form: PeriodForm,
+    period: services.Period,
+    error: str | None = None,
+    status: int = 200,
+    source: Mapping[str, str] | None = None,
 ) -> tuple[str, int]:
+    """The proposal, filtered as the query string (or, after a refused take, `source`) says."""
     worked = services.propose_sample(current_user, period)
-    filters, choices, messages = _filters(worked)
+    filters, choices, messages = _filters(worked, source)
     shown = services.proposal_page(current_user, period, filters, page_arg(), worked=worked)
     take = TakeSampleForm(
         formdata=None,
@@ -210,7 +225,7 @@ def take() -> Response | tuple[str, int]:
         )
     except services.Refused as refused:
         shown = PeriodForm(formdata=None, data={"since": period.since, "until": period.until})
-        return _proposal_page(shown, period, str(refused), 422)
+        return _proposal_page(shown, period, str(refused), 422, form.filters().as_dict())
     flash(f"Sample taken: {sample.parameters['taken']} decisions to review.", "success")
     return redirect(url_for("iqa.sample", sample_id=sample.id))
 

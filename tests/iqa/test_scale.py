@@ -436,3 +436,18 @@ def test_the_kept_proposal_follows_decisions_samples_plans_reopenings_and_names(
         db.session.get(User, qualified.id).name = "Alan Renamed"  # type: ignore[union-attr]
         db.session.commit()
         assert "Alan Renamed" in {s.assessor_name for s in proposal().shares}
+
+
+def test_a_refused_filtered_take_shows_the_same_filtered_proposal_again(busy: Centre) -> None:
+    client = _client(busy.app, busy.iqa)
+    _, data = _page(client, "/iqa/samples/new?stage=interim")
+    response = send(client, "/iqa/samples", {**data, "fingerprint": "stale"})
+    assert response.status_code == 422
+    page = text(response)
+    assert "The sample was not taken" in page
+    assert "decisions proposed that match the filters" in page
+    again = read_form(page)
+    assert again.all("stage")[-1] == "interim"  # kept in the take form
+    # Taking it again from this page now works.
+    retry = {**data, "fingerprint": again.all("fingerprint")[-1]}
+    assert send(client, "/iqa/samples", retry).status_code == 302
