@@ -109,3 +109,23 @@ def test_a_child_that_breaks_fails_with_a_message_and_the_next_renders(
         "The PDF could not be made because of an error while laying out the pages."
     )
     assert render(pages(2)) == 2
+
+
+def _report_niceness(queue: Any) -> None:
+    from portfolio.core.render_process import lower_priority
+
+    lower_priority()
+    queue.put(os.nice(0))
+
+
+def test_a_render_runs_below_the_priority_of_web_requests() -> None:
+    import multiprocessing
+
+    from portfolio.core.render_process import RENDER_NICENESS
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_report_niceness, args=(queue,))
+    child.start()
+    child.join(10)
+    assert queue.get(timeout=5) == min(19, os.nice(0) + RENDER_NICENESS)
