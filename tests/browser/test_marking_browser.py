@@ -39,6 +39,7 @@ def _set_scene(server: LiveServer) -> None:
             found = db.session.get(Submission, submission.id)
             assert found is not None
             found.submitted_at = utcnow() - timedelta(days=30)
+            found.evidence.awaiting_since = found.submitted_at  # the clock ran from then
         assessor = db.session.get(User, users.assessor.id)
         assert assessor is not None
         comment_bank.add_to_bank(
