@@ -136,6 +136,10 @@ def _tutor_sees(
     )
     # Nobody is in a learner group: every learner counts under "No group".
     expect(by_group.get_by_role("cell", name=f"{holding} ({share})", exact=True)).to_be_visible()
+    # Questions are shown a quiz at a time: choose this one.
+    page.get_by_role("navigation", name="Quizzes").get_by_role("link", name=TITLE).click()
+    expect(page.get_by_role("table", name=TITLE)).to_be_visible()
+    a11y.check(page)
     rows = _question_rows(page)
     sign_out(page)
     return rows
