@@ -5,6 +5,7 @@ marking points the text seems to address."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -248,10 +249,42 @@ def _name_spans(text: str, known_names: Iterable[str]) -> Iterable[tuple[int, in
         for word in name.split():
             if word.casefold() not in _NOT_NAMES and len(word) > 1:
                 parts.setdefault(word, key)
-    if parts:
-        alternation = "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+    yield from _find_parts(text, parts)
+
+
+# The runs a name part must fill exactly: a part is found only where what comes before and after
+# it could not continue a word.
+_WORD_RUN = re.compile(r"[\w'\u2019-]+")
+
+
+def _find_parts(text: str, parts: dict[str, str]) -> Iterable[tuple[int, int, str, str]]:
+    """Each part where it stands alone in the text, the longest first where parts overlap, in one
+    pass over the text's words (not one search of the whole text per name): a part is one word
+    or words with one space between, so it is looked up word by word in a dict."""
+    simple = {p: k for p, k in parts.items() if all(_WORD_RUN.fullmatch(w) for w in p.split(" "))}
+    others = {p: k for p, k in parts.items() if p not in simple}
+    if simple:
+        most = max(p.count(" ") for p in simple) + 1
+        runs = [(m.start(), m.end()) for m in _WORD_RUN.finditer(text)]
+        i = 0
+        while i < len(runs):
+            for n in range(min(most, len(runs) - i), 0, -1):
+                last = i + n - 1
+                if any(
+                    runs[k][1] + 1 != runs[k + 1][0] or text[runs[k][1]] != " "
+                    for k in range(i, last)
+                ):
+                    continue
+                found = text[runs[i][0] : runs[last][1]]
+                if found in simple:
+                    yield runs[i][0], runs[last][1], "name", simple[found]
+                    i = last
+                    break
+            i += 1
+    if others:  # not from a learner's text (names there are words and single spaces)
+        alternation = "|".join(re.escape(p) for p in sorted(others, key=len, reverse=True))
         for m in re.finditer(rf"(?<![\w'\u2019-])(?:{alternation})(?![\w'\u2019-])", text):
-            yield m.start(), m.end(), "name", parts[m.group()]
+            yield m.start(), m.end(), "name", others[m.group()]
 
 
 _PRIORITY = {"email": 0, "card": 1, "phone": 2, "postcode": 3, "order_number": 4}
@@ -273,10 +306,16 @@ def find_personal_data(
     # longer match ("Mrs Anita Patel" over "Anita Patel").
     candidates.sort(key=lambda c: (_PRIORITY.get(c[2], 5), c[0] - c[1]))
     kept: list[tuple[int, int, str, str]] = []
+    starts: list[int] = []  # of `kept`, sorted: they never overlap, so a neighbour tells
+    ends: list[int] = []
     for candidate in candidates:
         start, end = candidate[0], candidate[1]
-        if all(end <= k[0] or start >= k[1] for k in kept):
-            kept.append(candidate)
+        at = bisect_right(starts, start)
+        if (at and ends[at - 1] > start) or (at < len(starts) and starts[at] < end):
+            continue
+        kept.append(candidate)
+        starts.insert(at, start)
+        ends.insert(at, end)
     flags = []
     for start, end, kind, key in sorted(kept):
         label = labeller.label(key) if kind == "name" else PERSONAL_LABELS[kind]
@@ -347,40 +386,67 @@ _HAVE = re.compile(rf"\s+(?:have\b|{_A}ve\b)", re.I)
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
-def _sentence(text: str, start: int, end: int) -> str:
-    before = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    after = _SENTENCE_END.search(text, end)
-    return text[before : after.start() if after else len(text)]
+_QUOTE_MARKS = re.compile('["“”]')
 
 
-def _quoted(text: str, pos: int) -> bool:
-    """Inside quotation marks: the customer's words reported, not the learner's account."""
-    if text.count('"', 0, pos) % 2:
+class _Positions:
+    """Where a text's sentences end and its quotation marks are, found once, so that each
+    match is placed by bisection rather than by counting through the text before it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+        marks: dict[str, list[int]] = {'"': [], "“": [], "”": []}
+        for m in _QUOTE_MARKS.finditer(text):
+            marks[m.group()].append(m.start())
+        self.straight, self.opening, self.closing = marks['"'], marks["“"], marks["”"]
+        self.forward: dict[tuple[int, int], bool] = {}  # sentence -> looks ahead or back
+
+    def looks_forward(self, start: int, end: int) -> bool:
+        """_FORWARD in the sentence holding start..end, searched once per sentence."""
+        k = bisect_left(self.sentence_ends, start)
+        before = self.sentence_ends[k - 1] + 1 if k else 0
+        k = bisect_left(self.sentence_ends, end)
+        after = self.sentence_ends[k] if k < len(self.sentence_ends) else len(self.text)
+        if (before, after) not in self.forward:
+            found = _FORWARD.search(self.text[before:after])
+            self.forward[(before, after)] = found is not None
+        return self.forward[(before, after)]
+
+    def quoted(self, pos: int) -> bool:
+        """Inside quotation marks: the customer's words reported, not the learner's account."""
+        if bisect_left(self.straight, pos) % 2:
+            return True
+        return _last_before(self.opening, pos) > _last_before(self.closing, pos)
+
+
+def _last_before(positions: list[int], pos: int) -> int:
+    k = bisect_left(positions, pos)
+    return positions[k - 1] if k else -1
+
+
+def _exempt(kind: str, where: _Positions, match: re.Match[str]) -> bool:
+    text, found, after = where.text, match.group().casefold(), match.end()
+    if where.quoted(match.start()):
         return True
-    return text.rfind("“", 0, pos) > text.rfind("”", 0, pos)
-
-
-def _exempt(kind: str, text: str, match: re.Match[str]) -> bool:
-    found, rest = match.group().casefold(), text[match.end() :]
-    if _quoted(text, match.start()):
+    if re.fullmatch(rf"i{_A}d", found) and _HAD.match(text, after):
         return True
-    if re.fullmatch(rf"i{_A}d", found) and _HAD.match(rest):
-        return True
-    if found.endswith("could") and _COULD_PAST.match(rest):
+    if found.endswith("could") and _COULD_PAST.match(text, after):
         return True
     # Looking back ("I should have asked") or ahead ("next time I would") is what a
     # reflection is for; only first-person wording gets this pass, advice to "you" does not.
     return kind in ("conditional", "future") and bool(
-        _HAVE.match(rest) or _FORWARD.search(_sentence(text, match.start(), match.end()))
+        _HAVE.match(text, after) or where.looks_forward(match.start(), match.end())
     )
 
 
 def find_hypothetical(text: str) -> list[Flag]:
     """Hypothetical, future or second-person wording, each with why it weakens the account."""
+    where = _Positions(text)
     flags = [
         Flag(kind, m.start(), m.end(), m.group(), why=why)
         for kind, pattern, why in _HYPOTHETICAL
         for m in pattern.finditer(text)
-        if not _exempt(kind, text, m)
+        if not _exempt(kind, where, m)
     ]
     return sorted(flags, key=lambda f: f.start)
