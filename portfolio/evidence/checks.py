@@ -373,16 +373,17 @@ _FORWARD = re.compile(
     re.I,
 )
 # "I'd already checked" is "I had": past perfect, what happened.
+# Possessive spaces (\s++): no backtracking through a run of them, whatever follows.
 _HAD = re.compile(
-    r"\s+(?:not\s+)?(?:already|just|been|never|had|previously|done|seen|given|taken|spoken|"
+    r"\s++(?:not\s++)?(?:already|just|been|never|had|previously|done|seen|given|taken|spoken|"
     r"sent|told|made|got|forgotten|written|known|\w{3,}ed)\b",
     re.I,
 )
 # "I could see she was upset", "I could not find the order": the narrative past of "can".
 _COULD_PAST = re.compile(
-    r"\s+(?:not|n['\u2019]t|see|hear|tell|sense|feel|understand|find|only)\b", re.I
+    r"\s++(?:not|n['\u2019]t|see|hear|tell|sense|feel|understand|find|only)\b", re.I
 )
-_HAVE = re.compile(rf"\s+(?:have\b|{_A}ve\b)", re.I)
+_HAVE = re.compile(rf"\s++(?:have\b|{_A}ve\b)", re.I)
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
