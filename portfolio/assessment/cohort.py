@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Integer, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Result,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from portfolio.assessment import tracking
@@ -44,8 +56,9 @@ def scopes_for(viewer: User) -> tuple[Scope, ...]:
     return tuple(found)
 
 
-# Learners read at a time for the whole-centre CSV.
-BATCH = 300
+# Rows fetched at a time from each of the whole-centre CSV's cursors (memory holds about
+# this many rows of each, however many learners there are).
+BATCH = 500
 
 # The group filter: None for every group, NO_GROUP for learners in none, else a Cohort.
 NO_GROUP = "none"
@@ -109,32 +122,28 @@ def learner_count(viewer: User, where: CohortFilter) -> int:
     return 0 if query is None else count(query)
 
 
-def learner_batches(viewer: User, where: CohortFilter, size: int) -> Iterator[Sequence[User]]:
-    """Every learner of the matrix, by name, `size` at a time: keyset batches on (name, id),
-    so memory and each query's cost stay the same however many there are."""
-    query = learners_query(viewer, where)
-    if query is None:
-        return
-    last: tuple[str, int] | None = None
-    while True:
-        batch = query
-        if last is not None:
-            batch = batch.where(
-                or_(User.name > last[0], and_(User.name == last[0], User.id > last[1]))
-            )
-        found = db.session.scalars(batch.limit(size)).all()
-        if found:
-            yield found
-        if len(found) < size:
-            return
-        last = (found[-1].name, found[-1].id)
+class Learner(Protocol):
+    """What a matrix row shows of its learner: a User, or the id and name a CSV cursor read."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class LearnerRef:
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
 class CohortRow:
-    learner: User
+    learner: Learner
     cells: tuple[tracking.Progress, ...]
-    sign_off: ElementSignOff | None
+    # "Signed off by ... on ...", when the element is signed off for this learner.
+    signed_off: str | None
 
     @property
     def met_count(self) -> int:
@@ -146,8 +155,8 @@ class CohortRow:
 
     @property
     def sign_off_text(self) -> str:
-        if self.sign_off is not None:
-            return tracking.signed_off_text(self.sign_off)
+        if self.signed_off is not None:
+            return self.signed_off
         return "Complete, not yet signed off" if self.complete else "Not yet complete"
 
 
@@ -183,7 +192,7 @@ class CohortElement:
             len(self.rows),
             {},
             sum(r.complete for r in self.rows),
-            sum(r.sign_off is not None for r in self.rows),
+            sum(r.signed_off is not None for r in self.rows),
         )
 
     @property
@@ -275,25 +284,18 @@ def _latest_submissions(learner_ids: Any, element_ids: Sequence[str] | None) -> 
     return query.subquery()
 
 
-def _latest_attempts(
-    learner_ids: Sequence[int], element_ids: Sequence[str] | None = None
-) -> dict[int, list[tracking.LatestAttempt]]:
-    """Every learner's items' latest submissions with their claims and live decisions, by
-    learner: three queries for any number of learners."""
-    latest = _latest_submissions(learner_ids, element_ids)
-    claims: dict[int, set[str]] = defaultdict(set)
-    for submission_id, point_id in db.session.execute(
-        select(submission_claim.c.submission_id, submission_claim.c.marking_point_id).join(
-            latest, latest.c.submission_id == submission_claim.c.submission_id
-        )
-    ):
-        claims[submission_id].add(point_id)
-    decided: dict[int, tuple[int | None, bool]] = {}
-    marks: dict[int, dict[str, PointStatus]] = defaultdict(dict)
-    for decision_id, submission_id, needs, countersigned_at, point_id, status in db.session.execute(
+# The columns read of a latest submission, its claims and its live decision's marks.
+def _claims_query(latest: Any) -> Select[*tuple[Any, ...]]:
+    return select(submission_claim.c.submission_id, submission_claim.c.marking_point_id).join(
+        latest, latest.c.submission_id == submission_claim.c.submission_id
+    )
+
+
+def _decisions_query(latest: Any) -> Select[*tuple[Any, ...]]:
+    return (
         select(
-            Decision.id,
             Decision.submission_id,
+            Decision.id,
             Decision.needs_countersignature,
             Decision.countersigned_at,
             PointDecision.marking_point_id,
@@ -302,14 +304,27 @@ def _latest_attempts(
         .join(latest, latest.c.submission_id == Decision.submission_id)
         .outerjoin(PointDecision, PointDecision.decision_id == Decision.id)
         .where(Decision.superseded_at.is_(None))
-    ):
-        decided[submission_id] = (decision_id, needs and countersigned_at is None)
+    )
+
+
+def _attempts(
+    latest: Iterable[Any], claimed: Iterable[Any], decided: Iterable[Any]
+) -> list[tracking.LatestAttempt]:
+    """Latest submissions (rows of submission_id, number, element_id), their claims (rows
+    of _claims_query) and live decisions (rows of _decisions_query) as tracking reads them."""
+    claims: dict[int, set[str]] = defaultdict(set)
+    for submission_id, point_id, *_ in claimed:
+        claims[submission_id].add(point_id)
+    decisions: dict[int, tuple[int | None, bool]] = {}
+    marks: dict[int, dict[str, PointStatus]] = defaultdict(dict)
+    for submission_id, decision_id, needs, countersigned_at, point_id, status, *_ in decided:
+        decisions[submission_id] = (decision_id, needs and countersigned_at is None)
         if point_id is not None:
             marks[submission_id][point_id] = status
-    found: dict[int, list[tracking.LatestAttempt]] = defaultdict(list)
-    for submission_id, number, learner_id, element_id in db.session.execute(select(latest)):
-        decision, awaiting = decided.get(submission_id, (None, False))
-        found[learner_id].append(
+    found = []
+    for submission_id, number, element_id, *_ in latest:
+        decision, awaiting = decisions.get(submission_id, (None, False))
+        found.append(
             tracking.LatestAttempt(
                 element_id,
                 number,
@@ -320,6 +335,35 @@ def _latest_attempts(
             )
         )
     return found
+
+
+def _latest_attempts(
+    learner_ids: Sequence[int], element_ids: Sequence[str] | None = None
+) -> dict[int, list[tracking.LatestAttempt]]:
+    """Every learner's items' latest submissions with their claims and live decisions, by
+    learner: three queries for any number of learners."""
+    latest = _latest_submissions(learner_ids, element_ids)
+    claimed = db.session.execute(_claims_query(latest)).all()
+    decided = db.session.execute(_decisions_query(latest)).all()
+    submissions: dict[int, list[Any]] = defaultdict(list)
+    for submission_id, number, learner_id, element_id in db.session.execute(select(latest)):
+        submissions[learner_id].append((submission_id, number, element_id))
+    return {
+        learner_id: _attempts(rows, claimed, decided) for learner_id, rows in submissions.items()
+    }
+
+
+def _row(
+    learner: Learner,
+    points: Sequence[MarkingPoint],
+    attempts: Sequence[tracking.LatestAttempt],
+    signed_off: str | None,
+) -> CohortRow:
+    """One learner against one element's points, from their items of that element."""
+    cells = tuple(
+        tracking.GridRow(p, tuple(a.cell(p.id) for a in attempts)).progress for p in points
+    )
+    return CohortRow(learner, cells, signed_off)
 
 
 def _elements(element_id: str | None) -> list[Element]:
@@ -343,11 +387,9 @@ def matrix_elements(
         rows = []
         for learner in learners:
             mine = [a for a in attempts.get(learner.id, []) if a.element_id == element.id]
-            cells = tuple(
-                tracking.GridRow(p, tuple(a.cell(p.id) for a in mine)).progress
-                for p in element_points
-            )
-            rows.append(CohortRow(learner, cells, signed.get((learner.id, element.id))))
+            sign_off = signed.get((learner.id, element.id))
+            text = tracking.signed_off_text(sign_off) if sign_off is not None else None
+            rows.append(_row(learner, element_points, mine, text))
         found.append(
             CohortElement(
                 element, element_points, tuple(rows), totals.get(element.id) if totals else None
@@ -478,12 +520,106 @@ def cohort_page(viewer: User, where: CohortFilter, asked: PageArg) -> CohortPage
     return CohortPage(learners, rows)
 
 
+class _Ordered:
+    """The rows of one cursor ordered as the CSV's learners are, taken a learner at a time:
+    a merge join on (element, learner) keys, so only the cursor's buffer is ever held.
+
+    The keys are only compared for equality: every cursor sorts by the same SQL expressions,
+    so each one's keys come in the order of the learners' (which need not be Python's
+    string order under a database collation)."""
+
+    def __init__(self, rows: Iterator[Any], key: slice) -> None:
+        self._rows = rows
+        self._key = key
+        self._head = next(self._rows, None)
+
+    def take(self, key: tuple[str, int]) -> list[Any]:
+        found = []
+        while self._head is not None and tuple(self._head[self._key]) == key:
+            found.append(self._head)
+            self._head = next(self._rows, None)
+        return found
+
+
+def _streamed(query: Select[*tuple[Any, ...]], size: int) -> Result[*tuple[Any, ...]]:
+    """A query read `size` rows at a time: a server-side cursor on PostgreSQL (several may be
+    open at once in one transaction), SQLite's own stepping through its rows."""
+    return db.session.execute(query.execution_options(stream_results=True, yield_per=size))
+
+
+def _matrix_rows(
+    viewer: User, where: CohortFilter, elements: Sequence[Element], size: int
+) -> Generator[tuple[str, Learner, list[tracking.LatestAttempt], str | None]]:
+    """Every (element, learner) of the matrix in the CSV's order (elements as listed, then
+    learners by name), with the learner's latest attempts of the element and its sign-off:
+    five statements, each run once over the whole filtered set and read through a cursor
+    `size` rows at a time, merged here learner by learner. The cursors are closed when this
+    generator ends or is closed (a download finished or abandoned)."""
+    query = learners_query(viewer, where)
+    if query is None or not elements:
+        return
+    ids = [e.id for e in elements]
+    chosen = query.with_only_columns(User.id, User.name).order_by(None).subquery("chosen")
+
+    def order(element_id: Any) -> tuple[ColumnElement[Any], ...]:
+        # The elements in their listed order, then the learners as the page sorts them.
+        rank = case({e: n for n, e in enumerate(ids)}, value=element_id, else_=len(ids))
+        return (rank, chosen.c.name, chosen.c.id)
+
+    latest = _latest_submissions(select(chosen.c.id), ids)
+    learner = (latest.c.element_id, latest.c.learner_id)
+    assessor = aliased(User, name="assessor")
+    queries: tuple[Select[*tuple[Any, ...]], ...] = (
+        select(Element.id, chosen.c.id, chosen.c.name)
+        .select_from(chosen)
+        .join(Element, Element.id.in_(ids))
+        .order_by(*order(Element.id)),
+        select(latest.c.submission_id, latest.c.number, *learner)
+        .join(chosen, chosen.c.id == latest.c.learner_id)
+        .order_by(*order(latest.c.element_id), latest.c.submission_id),
+        _claims_query(latest)
+        .add_columns(*learner)
+        .join(chosen, chosen.c.id == latest.c.learner_id)
+        .order_by(*order(latest.c.element_id)),
+        _decisions_query(latest)
+        .add_columns(*learner)
+        .join(chosen, chosen.c.id == latest.c.learner_id)
+        .order_by(*order(latest.c.element_id)),
+        select(
+            assessor.name,
+            ElementSignOff.signed_at,
+            ElementSignOff.element_id,
+            ElementSignOff.learner_id,
+        )
+        .join(chosen, chosen.c.id == ElementSignOff.learner_id)
+        .join(assessor, assessor.id == ElementSignOff.assessor_id)
+        .where(ElementSignOff.element_id.in_(ids))
+        .order_by(*order(ElementSignOff.element_id)),
+    )
+    results: list[Result[*tuple[Any, ...]]] = []
+    try:
+        for q in queries:
+            results.append(_streamed(q, size))
+        everyone, *rest = results
+        submitted, claimed, decided, signed = (_Ordered(iter(r), slice(-2, None)) for r in rest)
+        for element_id, learner_id, name in everyone:
+            key = (element_id, learner_id)
+            attempts = _attempts(submitted.take(key), claimed.take(key), decided.take(key))
+            sign_off = next(iter(signed.take(key)), None)
+            text = None if sign_off is None else tracking.sign_off_text(*sign_off[:2])
+            yield element_id, LearnerRef(learner_id, name), attempts, text
+    finally:
+        for result in results:
+            result.close()
+
+
 def csv_lines(
     viewer: User, where: CohortFilter, title: str, batch: int | None = None
 ) -> Iterator[list[str]]:
     """The whole matrix as CSV lines, the page's tables line for line (caption, headings, a
-    row per learner, the foot), each element's learners read in keyset batches: memory stays
-    that of one batch however many learners there are."""
+    row per learner, the foot). A fixed number of statements however many learners: the
+    totals, then each query the rows need run once and read through a cursor `batch` rows
+    at a time (memory holds those rows, not the centre)."""
     yield [title]
     learners = learner_count(viewer, where)
     if not learners:
@@ -491,14 +627,19 @@ def csv_lines(
     elements = _elements(where.element_id)
     points = tracking.live_points_by_element()
     totals = element_totals(viewer, where, learners, elements, points)
-    for element in elements:
-        part = CohortElement(element, tuple(points.get(element.id, [])), (), totals[element.id])
-        yield []
-        yield [part.caption]
-        yield [c.text for c in part.columns]
-        for learners_batch in learner_batches(viewer, where, batch or BATCH):
-            (rows,) = matrix_elements(learners_batch, [element], points)
-            for learner_row in rows.rows:
-                yield part.row(learner_row).texts
-        for foot in part.foot:
-            yield foot.texts
+    rows = _matrix_rows(viewer, where, elements, batch or BATCH)
+    try:
+        ahead = next(rows, None)
+        for element in elements:
+            part = CohortElement(element, tuple(points.get(element.id, [])), (), totals[element.id])
+            yield []
+            yield [part.caption]
+            yield [c.text for c in part.columns]
+            while ahead is not None and ahead[0] == element.id:
+                _, learner, attempts, signed_off = ahead
+                yield part.row(_row(learner, part.points, attempts, signed_off)).texts
+                ahead = next(rows, None)
+            for foot in part.foot:
+                yield foot.texts
+    finally:
+        rows.close()

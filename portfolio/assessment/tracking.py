@@ -8,6 +8,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -111,8 +112,12 @@ class GridRow:
 
 
 def signed_off_text(sign_off: ElementSignOff) -> str:
-    at = sign_off.signed_at
-    return f"Signed off by {sign_off.assessor.name} on {at.day} {at:%B %Y}"
+    return sign_off_text(sign_off.assessor.name, sign_off.signed_at)
+
+
+def sign_off_text(assessor: str, at: datetime) -> str:
+    """A sign-off as the pages and CSVs say it, from its assessor's name and date."""
+    return f"Signed off by {assessor} on {at.day} {at:%B %Y}"
 
 
 def _complete(rows: Sequence[GridRow]) -> bool:

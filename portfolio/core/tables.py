@@ -86,15 +86,21 @@ def csv_text(title: str, tables: Iterable[Table]) -> str:
 
 def csv_stream(lines: Iterable[Sequence[str]]) -> Iterator[bytes]:
     """csv_text a line at a time, for downloads too big to hold: the byte order mark, then
-    each line (cells neutralised) as UTF-8 as soon as it is made."""
-    yield _BOM.encode("utf-8")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for line in lines:
-        writer.writerow([neutralise(v) for v in line])
-        yield out.getvalue().encode("utf-8")
-        out.seek(0)
-        out.truncate()
+    each line (cells neutralised) as UTF-8 as soon as it is made. When the download ends or
+    is abandoned, `lines` is closed (a generator's cursors with it) there and then."""
+    try:
+        yield _BOM.encode("utf-8")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        for line in lines:
+            writer.writerow([neutralise(v) for v in line])
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()
 
 
 def safe_filename(*parts: str, extension: str) -> str:
