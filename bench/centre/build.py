@@ -26,6 +26,7 @@ from portfolio.auth.services import hash_password
 from portfolio.core.audit import AuditEntry
 from portfolio.db import utcnow
 from portfolio.extensions import db
+from portfolio.quizzes import tallies
 from portfolio.quizzes.models import Answer, Attempt, HeldMisconception
 
 
@@ -88,7 +89,10 @@ def build_centre(
         lambda rows: insert_rows(Answer.__table__, rows) if rows else None,
     )
     held = insert_rows(HeldMisconception.__table__, quiz_history.held_rows(history))
-    step(f"{history.attempts:,} quiz attempts, {history.answers:,} answers written")
+    # The analytics' summaries, as the services would have kept them answer by answer:
+    # counted from the rows just written (and any there before), in set-based SQL.
+    tallies.rebuild()
+    step(f"{history.attempts:,} quiz attempts, {history.answers:,} answers written, summarised")
     advance_sequences()
     db.session.commit()
     step("committed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from typing import cast as cast_type
 
@@ -26,9 +27,8 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    union,
 )
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portfolio.auth.models import Cohort, Role, User, UserRole
 from portfolio.core import charts
@@ -36,7 +36,16 @@ from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
-from portfolio.quizzes.models import Answer, Attempt, HeldMisconception, Question, Quiz
+from portfolio.quizzes.models import (
+    Attempt,
+    ElementLearner,
+    HeldMisconception,
+    Question,
+    QuestionScoreTally,
+    QuestionTally,
+    Quiz,
+    QuizScoreTally,
+)
 
 # Kelley's 27%: the usual size of the upper and lower groups in item analysis.
 GROUP_PERCENT = 27
@@ -93,60 +102,92 @@ class QuestionStats:
 
 
 def facility_query(question_ids: Collection[str]) -> Select[Any]:
-    """(question, answers, right answers) for every answer to each question: one GROUP BY
-    read from the answer index alone."""
-    right = func.sum(case((Answer.is_correct, 1), else_=0))
+    """(question, answers, right answers) for every answer to each question, in any mode:
+    read from the question tallies kept as answers are stored (models.QuestionTally)."""
+    tally = QuestionTally
+    query = select(
+        tally.question_id, tally.answered.label("answered"), tally.correct.label("right")
+    ).where(tally.question_id.in_(sorted(question_ids)))
+    return cast_type("Select[Any]", query)
+
+
+def scores_query(question_ids: Collection[str]) -> Select[Any]:
+    """(question, score, finished attempts at its quiz with that score, answers to the
+    question in them, right answers): each question's quiz's sittings by score, from the
+    summaries kept as attempts finish (models.QuizScoreTally, QuestionScoreTally). A few
+    rows per question, however many attempts there are."""
+    by_score = QuestionScoreTally
     query = (
-        select(Answer.question_id, func.count().label("answered"), right.label("right"))
-        .where(Answer.question_id.in_(sorted(question_ids)))
-        .group_by(Answer.question_id)
+        select(
+            Question.id.label("question_id"),
+            QuizScoreTally.score,
+            QuizScoreTally.sittings,
+            func.coalesce(by_score.answered, 0).label("answered"),
+            func.coalesce(by_score.correct, 0).label("right"),
+        )
+        .join(QuizScoreTally, QuizScoreTally.quiz_id == Question.quiz_id)
+        .outerjoin(
+            by_score,
+            and_(by_score.question_id == Question.id, by_score.score == QuizScoreTally.score),
+        )
+        .where(Question.id.in_(sorted(question_ids)))
+        .order_by(Question.id, QuizScoreTally.score)
     )
     return cast_type("Select[Any]", query)
 
 
-def groups_query(question_ids: Collection[str], quiz_ids: Collection[str]) -> Select[Any]:
-    """(question, finished attempts at its quiz, then answers and right answers in the upper
-    and in the lower 27% of those attempts by score). The attempts are ranked in the database
-    (ROW_NUMBER and COUNT over each quiz's finished attempts), by score and then by when they
-    were made, so ties split the same way every time."""
-    ranked = (
-        select(
-            Attempt.id,
-            func.row_number()
-            .over(
-                partition_by=Attempt.quiz_id,
-                order_by=(func.coalesce(Attempt.score, 0), Attempt.id),
-            )
-            .label("rank"),
-            func.count().over(partition_by=Attempt.quiz_id).label("finished"),
-        )
-        .where(Attempt.quiz_id.in_(sorted(quiz_ids)), Attempt.submitted_at.is_not(None))
-        .subquery("ranked")
-    )
-    size = group_size_sql(ranked.c.finished)
-    lower = ranked.c.rank <= size
-    upper = ranked.c.rank > ranked.c.finished - size
+@dataclass(frozen=True)
+class ScoreBucket:
+    """The finished attempts at a quiz with one score, and one question's answers in them."""
 
-    def count(*conditions: ColumnElement[bool] | InstrumentedAttribute[bool]) -> Any:
-        return func.sum(case((and_(*conditions), 1), else_=0))
+    score: int
+    sittings: int
+    answered: int
+    right: int
 
-    return (
-        select(
-            Answer.question_id,
-            func.max(ranked.c.finished).label("finished"),
-            count(upper).label("upper"),
-            count(upper, Answer.is_correct).label("upper_right"),
-            count(lower).label("lower"),
-            count(lower, Answer.is_correct).label("lower_right"),
-        )
-        .join(ranked, Answer.attempt_id == ranked.c.id)
-        .where(Answer.question_id.in_(sorted(question_ids)), or_(upper, lower))
-        .group_by(Answer.question_id)
-    )
+
+def _group(buckets: Sequence[ScoreBucket], size: int) -> tuple[Fraction, Fraction]:
+    """(answers, right answers) in the `size` attempts at the start of `buckets`: whole
+    buckets while they fit, then the share of the next bucket that fills the group.
+
+    Attempts with the same score cannot be told apart by the score, so where the group's
+    edge falls inside a bucket of tied attempts it takes that fraction of the bucket's
+    answers and right answers (what a draw of that many of the tied attempts gives on
+    average), rather than choosing among them by some other order. Where no tie straddles
+    the edge this is exactly the group of the `size` lowest (or highest) scores."""
+    answered = right = Fraction(0)
+    left = size
+    for bucket in buckets:
+        if left <= 0:
+            break
+        if bucket.sittings <= 0:
+            continue
+        taken = min(left, bucket.sittings)
+        share = Fraction(taken, bucket.sittings)
+        answered += share * bucket.answered
+        right += share * bucket.right
+        left -= taken
+    return answered, right
+
+
+def discrimination(buckets: Sequence[ScoreBucket]) -> float | None:
+    """Facility in the upper 27% of a quiz's finished attempts by score minus that in the
+    lower 27% (group_size of them each; ties at a group's edge shared, see _group). None
+    below MIN_ATTEMPTS attempts, or when a group holds no answer to the question."""
+    ordered = sorted(buckets, key=lambda b: b.score)
+    finished = sum(b.sittings for b in ordered)
+    if finished < MIN_ATTEMPTS:
+        return None
+    size = group_size(finished)
+    lower, lower_right = _group(ordered, size)
+    upper, upper_right = _group(ordered[::-1], size)
+    if not upper or not lower:
+        return None
+    return float(upper_right / upper - lower_right / lower)
 
 
 def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
-    """Facility and discrimination of `questions`, in two statements.
+    """Facility and discrimination of `questions`, in two statements, from the summaries.
 
     Facility counts every answer to the question, whatever the mode (a review answer is as
     telling as a test's); discrimination needs a whole attempt's score, so it is drawn from
@@ -157,23 +198,20 @@ def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
         row.question_id: (int(row.answered), int(row.right or 0))
         for row in db.session.execute(facility_query(ids))
     }
-    groups = {
-        row.question_id: row
-        for row in db.session.execute(groups_query(ids, {q.quiz_id for q in questions}))
-    }
+    buckets: dict[str, list[ScoreBucket]] = {}
+    for row in db.session.execute(scores_query(ids)):
+        buckets.setdefault(row.question_id, []).append(
+            ScoreBucket(int(row.score), int(row.sittings), int(row.answered), int(row.right))
+        )
     stats = []
     for question in questions:
         answered, correct = facility.get(question.id, (0, 0))
-        discrimination = None
-        row = groups.get(question.id)
-        if row is not None and row.finished >= MIN_ATTEMPTS and row.upper and row.lower:
-            discrimination = row.upper_right / row.upper - row.lower_right / row.lower
         stats.append(
             QuestionStats(
                 question=question,
                 answered=answered,
                 facility=correct / answered if answered else None,
-                discrimination=discrimination,
+                discrimination=discrimination(buckets.get(question.id, [])),
             )
         )
     return stats
@@ -237,14 +275,8 @@ def _held_at(when: datetime) -> ColumnElement[bool]:
 
 def _finished() -> Any:
     """(element, learner) for each learner who has finished any quiz of the element: the
-    denominator of every share here."""
-    return (
-        select(Quiz.element_id.label("element_id"), Attempt.user_id.label("user_id"))
-        .join(Quiz, Attempt.quiz_id == Quiz.id)
-        .where(Attempt.submitted_at.is_not(None))
-        .distinct()
-        .subquery("finished")
-    )
+    denominator of every share here, kept as attempts finish (models.ElementLearner)."""
+    return select(ElementLearner.element_id, ElementLearner.user_id).subquery("finished")
 
 
 def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
@@ -442,58 +474,95 @@ def _columns(now: datetime) -> list[GroupColumn]:
 
 
 def held_now_query(now: datetime, element_id: str | None) -> Select[Misconception]:
-    held_ids = select(HeldMisconception.misconception_id).where(_held_at(now))
-    query = select(Misconception).where(Misconception.id.in_(held_ids)).order_by(Misconception.id)
+    """The misconceptions someone holds at `now`: for each misconception, one look into the
+    holders' index for a single holder, rather than a pass over every held row."""
+    held = HeldMisconception
+    anyone = exists(
+        select(held.user_id).where(held.misconception_id == Misconception.id, _held_at(now))
+    )
+    query = select(Misconception).where(anyone).order_by(Misconception.id)
     if element_id:
         query = query.where(Misconception.element_id == element_id)
     return query
 
 
 def cells_query(now: datetime, misconception_ids: Collection[str]) -> Select[Any]:
-    """(misconception, group, learners, holders now) for the rows shown.
+    """The heatmap's counts for the rows shown, by group, in two parts (a UNION ALL told
+    apart by `kind`):
 
-    A misconception's learners in a group are those in it who have finished a quiz of its
-    element, and its holders too (a holder has finished a quiz that tests it; counting them
-    keeps the share at most 1 even when that quiz belongs to another element)."""
+    - "element": (element, group, learners) for each element of the rows: those in the group
+      who have finished a quiz of the element (models.ElementLearner, kept as attempts
+      finish), counted once per element rather than once per misconception;
+    - "misconception": (misconception, group, learners, holders): its holders now, and how
+      many of them have not finished a quiz of its element. Those are counted among the
+      learners too (a holder has finished a quiz that tests it; counting them keeps the
+      share at most 1 even when that quiz belongs to another element).
+
+    A cell's learners are its element's plus its misconception's; its holders are the
+    misconception's. A learner's group is their group now (a role taken away: no group)."""
     ids = sorted(misconception_ids)
-    finished = _finished()
-    held_now = (
-        select(HeldMisconception.user_id, HeldMisconception.misconception_id)
-        .where(_held_at(now), HeldMisconception.misconception_id.in_(ids))
-        .subquery("held_now")
-    )
-    population = union(
-        select(Misconception.id.label("misconception_id"), finished.c.user_id)
-        .join(finished, finished.c.element_id == Misconception.element_id)
-        .where(Misconception.id.in_(ids)),
-        select(held_now.c.misconception_id, held_now.c.user_id),
-    ).subquery("population")
     learners, group = _learner_group()
-    return (
+    elements = select(Misconception.element_id).where(Misconception.id.in_(ids))
+    by_element = (
         select(
-            population.c.misconception_id,
+            literal("element").label("kind"),
+            ElementLearner.element_id.label("key"),
             group.label("cohort_id"),
             func.count().label("learners"),
-            func.count(held_now.c.user_id).label("holders"),
+            literal(0).label("holders"),
         )
-        .select_from(population)
+        .select_from(ElementLearner)
+        .join(User, User.id == ElementLearner.user_id)
+        .outerjoin(learners, learners.c.user_id == ElementLearner.user_id)
+        .where(ElementLearner.element_id.in_(elements))
+        .group_by(ElementLearner.element_id, group)
+    )
+    held, finished = HeldMisconception, aliased(ElementLearner)
+    by_misconception = (
+        select(
+            literal("misconception").label("kind"),
+            held.misconception_id.label("key"),
+            group.label("cohort_id"),
+            (func.count() - func.count(finished.user_id)).label("learners"),
+            func.count().label("holders"),
+        )
+        .select_from(held)
+        .join(Misconception, Misconception.id == held.misconception_id)
+        .join(User, User.id == held.user_id)
+        .outerjoin(learners, learners.c.user_id == held.user_id)
         .outerjoin(
-            held_now,
+            finished,
             and_(
-                held_now.c.user_id == population.c.user_id,
-                held_now.c.misconception_id == population.c.misconception_id,
+                finished.element_id == Misconception.element_id,
+                finished.user_id == held.user_id,
             ),
         )
-        .outerjoin(User, User.id == population.c.user_id)
-        .outerjoin(learners, learners.c.user_id == population.c.user_id)
-        .group_by(population.c.misconception_id, group)
+        .where(held.misconception_id.in_(ids), _held_at(now))
+        .group_by(held.misconception_id, group)
     )
+    return cast_type("Select[Any]", by_element.union_all(by_misconception))
 
 
-def _cells(now: datetime, misconception_ids: Sequence[str]) -> dict[tuple[str, int | None], Any]:
-    """cells_query by (misconception, group): one statement, even for no rows."""
-    rows = db.session.execute(cells_query(now, misconception_ids))
-    return {(r.misconception_id, r.cohort_id): r for r in rows}
+def _cells(now: datetime, misconceptions: Sequence[Misconception]) -> dict[Any, GroupCell]:
+    """The heatmap's cell for each (misconception, group) anyone is counted in: one
+    statement (cells_query), even for no rows."""
+    rows = db.session.execute(cells_query(now, [m.id for m in misconceptions])).all()
+    by_element = {(r.key, r.cohort_id): int(r.learners) for r in rows if r.kind == "element"}
+    cells = {}
+    for r in rows:
+        if r.kind != "misconception":
+            continue
+        cells[(r.key, r.cohort_id)] = (int(r.holders), int(r.learners))
+    element_of = {m.id: m.element_id for m in misconceptions}
+    found: dict[Any, GroupCell] = {}
+    for (element_id, cohort_id), learners in by_element.items():
+        for m in misconceptions:
+            if m.element_id == element_id:
+                found[(m.id, cohort_id)] = GroupCell(0, learners)
+    for (misconception_id, cohort_id), (holders, extra) in cells.items():
+        base = by_element.get((element_of[misconception_id], cohort_id), 0)
+        found[(misconception_id, cohort_id)] = GroupCell(holders, base + extra)
+    return found
 
 
 def cohort_heatmap(
@@ -527,16 +596,10 @@ def cohort_heatmap(
         misconceptions: Sequence[Misconception] = page.items
     else:
         misconceptions = db.session.scalars(query).all()
-    found = _cells(now, [m.id for m in misconceptions])
+    found = _cells(now, misconceptions)
     empty = GroupCell(0, 0)
     rows = tuple(
-        HeatmapRow(
-            m,
-            tuple(
-                GroupCell(int(r.holders), int(r.learners)) if r is not None else empty
-                for r in (found.get((m.id, col.cohort_id)) for col in columns)
-            ),
-        )
+        HeatmapRow(m, tuple(found.get((m.id, col.cohort_id), empty) for col in columns))
         for m in misconceptions
     )
     return CohortHeatmap(tuple(columns), rows, tuple(every), page, ignored, more)

@@ -186,6 +186,61 @@ class Answer(Base):
     question: Mapped[Question] = relationship()
 
 
+# --- Summaries for the tutors' analytics, kept in the transaction that stores an answer or
+# finishes an attempt (quizzes.tallies), so the analytics page reads a few rows per question
+# instead of every answer and attempt of the centre. tallies.rebuild() recomputes them from
+# the rows above; migration 0015 did the same for the rows there were then.
+
+
+class QuestionTally(Base):
+    """Every answer to a question, in any mode, and how many were right: its facility."""
+
+    __tablename__ = "question_tally"
+
+    question_id: Mapped[str] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), primary_key=True
+    )
+    answered: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)
+
+
+class QuizScoreTally(Base):
+    """How many finished attempts at a quiz have each score: where its 27% groups fall."""
+
+    __tablename__ = "quiz_score_tally"
+
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quiz.id"), primary_key=True)
+    score: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    sittings: Mapped[int] = mapped_column(default=0)
+
+
+class QuestionScoreTally(Base):
+    """The answers to a question in finished attempts at its quiz with each score, and how
+    many were right: the facility of the question within the upper and lower groups."""
+
+    __tablename__ = "question_score_tally"
+
+    question_id: Mapped[str] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    answered: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)
+
+
+class ElementLearner(Base):
+    """Someone who has finished a quiz of the element (the first time they did): the
+    learners every misconception share is out of."""
+
+    __tablename__ = "element_learner"
+
+    element_id: Mapped[str] = mapped_column(ForeignKey("element.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    first_finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class HeldMisconception(Base):
     """A misconception a learner has shown in a quiz and not yet cleared.
 

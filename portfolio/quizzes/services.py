@@ -19,6 +19,7 @@ from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Misconception
+from portfolio.quizzes import tallies
 from portfolio.quizzes.marking import Marking, ResponseError, check_response, mark
 from portfolio.quizzes.models import (
     Answer,
@@ -262,6 +263,7 @@ def submit_attempt(attempt: Attempt, responses: Mapping[str, Mapping[str, Any]])
     for s, answer, marking in marked:
         attempt.answers.append(answer)
         _record_misconceptions(attempt.user_id, s, marking, now)
+    tallies.count_answers([answer for _, answer, _ in marked])
     _finish(attempt, now)
     _commit_once()
     return attempt
@@ -281,6 +283,7 @@ def answer_question(
     answer, marking = _mark(shown, response)
     attempt.answers.append(answer)
     _record_misconceptions(attempt.user_id, shown, marking, now)
+    tallies.count_answers([answer])
     if len(attempt.answers) == len(attempt.layout):
         _finish(attempt, now)
     _commit_once()
@@ -305,8 +308,11 @@ def _mark(shown: ShownQuestion, response: Mapping[str, Any]) -> tuple[Answer, Ma
 
 
 def _finish(attempt: Attempt, now: datetime) -> None:
+    """Score and close the attempt, and count it in the analytics' summaries (in this
+    transaction: a refused commit counts nothing)."""
     attempt.score = sum(a.is_correct for a in attempt.answers)
     attempt.submitted_at = now
+    tallies.count_finished(attempt, now)
 
 
 def _commit_once() -> None:

@@ -1,6 +1,11 @@
 """The analytics counted in SQL give the numbers of their definitions: a hand-computed case at
 two sizes, and, on a random centre at two sizes, the same figures as the Python definitions
-they replaced (kept below as the reference), on SQLite and PostgreSQL alike."""
+they replaced (kept below as the reference), on SQLite and PostgreSQL alike.
+
+Discrimination's groups are the 27% of finished attempts with the highest and the lowest
+scores; attempts tied at a group's edge each count for the share of them the group needs
+(the reference once broke such ties by attempt id; the figures are the same where no tie
+straddles the edge)."""
 
 from __future__ import annotations
 
@@ -44,11 +49,32 @@ def reference_question_stats(quiz: Quiz) -> dict[str, tuple[int, float | None, f
         answers[a.attempt_id][a.question_id] = a.is_correct
     ranked = sorted(attempts, key=lambda a: a.score or 0)
     size = max(1, round(Fraction(len(ranked) * 27, 100)))  # 27%, exactly, half to even
-    lower, upper = ranked[:size], ranked[-size:]
+    tied: dict[int, list[Attempt]] = defaultdict(list)
+    for a in ranked:
+        tied[a.score or 0].append(a)
 
-    def facility(group: Sequence[Attempt], question_id: str) -> float | None:
-        marks = [answers[a.id][question_id] for a in group if question_id in answers[a.id]]
-        return sum(marks) / len(marks) if marks else None
+    def weights(scores: Sequence[int]) -> dict[int, Fraction]:
+        """Each attempt's share of a group of `size` taken from the first of `scores`:
+        whole scores while they fit, then that share of each attempt tied at the edge."""
+        out: dict[int, Fraction] = {}
+        left = size
+        for score in scores:
+            taken = min(left, len(tied[score]))
+            for a in tied[score]:
+                out[a.id] = Fraction(taken, len(tied[score]))
+            left -= taken
+        return out
+
+    lower, upper = weights(sorted(tied)), weights(sorted(tied, reverse=True))
+
+    def facility(group: dict[int, Fraction], question_id: str) -> float | None:
+        marks = [
+            (w, answers[a][question_id])
+            for a, w in group.items()
+            if w and question_id in answers[a]
+        ]
+        total = sum(w for w, _ in marks)
+        return float(sum(w for w, right in marks if right) / total) if total else None
 
     every: dict[str, list[bool]] = defaultdict(list)
     for question_id, correct in db.session.execute(

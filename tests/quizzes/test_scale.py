@@ -186,7 +186,7 @@ def test_the_analytics_main_queries_use_indexes(ctx: None, make: Factory) -> Non
     misconception_ids = {"pts-a.m1", "pts-a-rights.m-no-receipt"}
     for query in (
         analytics.facility_query(ids),
-        analytics.groups_query(ids, {"pts-a-rights"}),
+        analytics.scores_query(ids),
         analytics.misconception_query(now, None),
         analytics.misconception_query(now, "pts-a"),
         analytics.held_now_query(now, None),
