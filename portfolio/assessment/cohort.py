@@ -307,34 +307,43 @@ def _decisions_query(latest: Any) -> Select[*tuple[Any, ...]]:
     )
 
 
-def _attempts(
-    latest: Iterable[Any], claimed: Iterable[Any], decided: Iterable[Any]
-) -> list[tracking.LatestAttempt]:
-    """Latest submissions (rows of submission_id, number, element_id), their claims (rows
-    of _claims_query) and live decisions (rows of _decisions_query) as tracking reads them."""
-    claims: dict[int, set[str]] = defaultdict(set)
-    for submission_id, point_id, *_ in claimed:
-        claims[submission_id].add(point_id)
-    decisions: dict[int, tuple[int | None, bool]] = {}
-    marks: dict[int, dict[str, PointStatus]] = defaultdict(dict)
-    for submission_id, decision_id, needs, countersigned_at, point_id, status, *_ in decided:
-        decisions[submission_id] = (decision_id, needs and countersigned_at is None)
-        if point_id is not None:
-            marks[submission_id][point_id] = status
-    found = []
-    for submission_id, number, element_id, *_ in latest:
-        decision, awaiting = decisions.get(submission_id, (None, False))
-        found.append(
-            tracking.LatestAttempt(
-                element_id,
-                number,
-                frozenset(claims[submission_id]),
-                decision,
-                awaiting,
-                marks.get(submission_id, {}),
+@dataclass
+class _Decided:
+    """Claims and live decisions by submission id: rows of _claims_query and
+    _decisions_query, indexed once."""
+
+    claims: dict[int, set[str]]
+    decisions: dict[int, tuple[int | None, bool]]
+    marks: dict[int, dict[str, PointStatus]]
+
+    @classmethod
+    def of(cls, claimed: Iterable[Any], decided: Iterable[Any]) -> _Decided:
+        found = cls(defaultdict(set), {}, defaultdict(dict))
+        for submission_id, point_id, *_ in claimed:
+            found.claims[submission_id].add(point_id)
+        for submission_id, decision_id, needs, countersigned_at, point_id, status, *_ in decided:
+            found.decisions[submission_id] = (decision_id, needs and countersigned_at is None)
+            if point_id is not None:
+                found.marks[submission_id][point_id] = status
+        return found
+
+    def attempts(self, latest: Iterable[Any]) -> list[tracking.LatestAttempt]:
+        """Latest submissions (rows of submission_id, number, element_id) as tracking reads
+        them."""
+        found = []
+        for submission_id, number, element_id, *_ in latest:
+            decision, awaiting = self.decisions.get(submission_id, (None, False))
+            found.append(
+                tracking.LatestAttempt(
+                    element_id,
+                    number,
+                    frozenset(self.claims.get(submission_id, ())),
+                    decision,
+                    awaiting,
+                    self.marks.get(submission_id, {}),
+                )
             )
-        )
-    return found
+        return found
 
 
 def _latest_attempts(
@@ -343,14 +352,13 @@ def _latest_attempts(
     """Every learner's items' latest submissions with their claims and live decisions, by
     learner: three queries for any number of learners."""
     latest = _latest_submissions(learner_ids, element_ids)
-    claimed = db.session.execute(_claims_query(latest)).all()
-    decided = db.session.execute(_decisions_query(latest)).all()
+    decided = _Decided.of(
+        db.session.execute(_claims_query(latest)), db.session.execute(_decisions_query(latest))
+    )
     submissions: dict[int, list[Any]] = defaultdict(list)
     for submission_id, number, learner_id, element_id in db.session.execute(select(latest)):
         submissions[learner_id].append((submission_id, number, element_id))
-    return {
-        learner_id: _attempts(rows, claimed, decided) for learner_id, rows in submissions.items()
-    }
+    return {learner_id: decided.attempts(rows) for learner_id, rows in submissions.items()}
 
 
 def _row(
@@ -604,7 +612,9 @@ def _matrix_rows(
         submitted, claimed, decided, signed = (_Ordered(iter(r), slice(-2, None)) for r in rest)
         for element_id, learner_id, name in everyone:
             key = (element_id, learner_id)
-            attempts = _attempts(submitted.take(key), claimed.take(key), decided.take(key))
+            attempts = _Decided.of(claimed.take(key), decided.take(key)).attempts(
+                submitted.take(key)
+            )
             sign_off = next(iter(signed.take(key)), None)
             text = None if sign_off is None else tracking.sign_off_text(*sign_off[:2])
             yield element_id, LearnerRef(learner_id, name), attempts, text
