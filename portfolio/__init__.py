@@ -24,8 +24,9 @@ from portfolio.auth import services as accounts
 from portfolio.auth.models import User
 from portfolio.config import ROOT, load_config
 from portfolio.core.errors import init_errors
+from portfolio.core.localtime import format_london, format_london_date
 from portfolio.core.markdown import render_markdown
-from portfolio.core.paging import page_url
+from portfolio.core.paging import counted, page_url
 from portfolio.core.security import init_security
 from portfolio.extensions import csrf, db, login_manager, migrate
 
@@ -66,6 +67,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_global(page_url, "page_url")
+    app.add_template_global(counted, "counted")
+    app.add_template_filter(format_london, "london")
+    app.add_template_filter(format_london_date, "london_date")
     init_security(app)
     init_errors(app)
     return app

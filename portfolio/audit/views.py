@@ -7,12 +7,10 @@ from flask import Blueprint, render_template, request
 from portfolio.audit import services
 from portfolio.audit.forms import AuditFilterForm
 from portfolio.auth.models import Role
-from portfolio.core.localtime import format_london
 from portfolio.core.paging import cursor_arg
 from portfolio.core.security import roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-bp.add_app_template_filter(format_london, "london")
 
 
 def _id(value: str | None) -> int | None:

@@ -23,6 +23,15 @@ def format_london(moment: datetime | None, seconds: bool = False) -> str:
     return f"{local.day} {local.strftime('%B %Y')}, {clock}"
 
 
+def format_london_date(moment: datetime | None) -> str:
+    """ "7 December 2026": the London day of a stored UTC moment (a decision at 00:30 BST
+    belongs to the day it was made in London, not the day before); "" for None."""
+    if moment is None:
+        return ""
+    local = london(moment)
+    return f"{local.day} {local.strftime('%B %Y')}"
+
+
 def london_midnight(day: date) -> datetime:
     """The UTC moment a London day starts (a day is 23 or 25 hours when the clocks change)."""
     return datetime.combine(day, time(), LONDON).astimezone(UTC)

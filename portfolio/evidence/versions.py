@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from portfolio.content.diff import WordDiff, diff_words
+from portfolio.core.localtime import london
 from portfolio.evidence.display import display_values
 from portfolio.evidence.models import Submission
 from portfolio.evidence.spec import EvidenceTypeSpec
@@ -17,8 +18,8 @@ FieldText = tuple[str, str, str]  # (path, label, text)
 
 
 def saved_label(at: datetime) -> str:
-    # Every time in the app is shown in UTC, and says so.
-    return f"Saved at {at:%H:%M} UTC"
+    # Times are shown in UK time (Europe/London), as every page shows them.
+    return f"Saved at {london(at):%H:%M}"
 
 
 def _walk(path: str, label: str, value: Any) -> list[FieldText]:

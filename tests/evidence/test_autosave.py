@@ -14,6 +14,7 @@ from werkzeug.test import TestResponse
 
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
+from portfolio.core.localtime import london
 from portfolio.evidence.models import Evidence
 from portfolio.extensions import db
 from tests.conftest import csrf_token, login
@@ -93,7 +94,7 @@ def test_an_autosave_saves_and_returns_the_new_version(
     body = response.get_json()
     assert body["version"] > item.version
     saved_at = datetime.fromisoformat(body["saved_at"])
-    assert body["saved_label"] == f"Saved at {saved_at:%H:%M} UTC"
+    assert body["saved_label"] == f"Saved at {london(saved_at):%H:%M}"
     assert isinstance(body["coverage"], list)
     draft, _, version = _draft(app, item.id)
     assert draft["outcome"] == typed["outcome"]

@@ -143,24 +143,29 @@
     }
   }
 
-  // Times are shown in UTC everywhere in the app, and say so.
-  function timeOf(iso) {
-    var when = new Date(iso);
-    return isNaN(when.getTime()) ? "" : when.toISOString().slice(11, 16) + " UTC";
-  }
-
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-  // As the page writes it: "3 Mar 2026 at 14:32 UTC".
-  function dateTimeOf(iso) {
+  // Times are shown in UK time (Europe/London, GMT or BST) everywhere in the app, as the
+  // server writes them (core/localtime.py): "7 December 2026, 14:05".
+  function londonParts(iso) {
     var when = new Date(iso);
     if (isNaN(when.getTime())) {
-      return "";
+      return null;
     }
-    return (
-      when.getUTCDate() + " " + MONTHS[when.getUTCMonth()] + " " + when.getUTCFullYear() +
-      " at " + timeOf(iso)
-    );
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London", day: "numeric", month: "long", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(when).forEach(function (part) { parts[part.type] = part.value; });
+    return parts;
+  }
+
+  function timeOf(iso) {
+    var p = londonParts(iso);
+    return p ? p.hour + ":" + p.minute : "";
+  }
+
+  function dateTimeOf(iso) {
+    var p = londonParts(iso);
+    return p ? p.day + " " + p.month + " " + p.year + ", " + p.hour + ":" + p.minute : "";
   }
 
   // --- This browser's copy of unsaved text -------------------------------------------------
