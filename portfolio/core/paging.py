@@ -159,6 +159,26 @@ def keyset(
     )
 
 
+def counted(total: int, noun: str) -> str:
+    """`noun` (a plural phrase: "decisions overdue", "cleared misconceptions") as one item
+    reads when `total` is 1: its first plural word made singular ("decision overdue")."""
+    if total != 1:
+        return noun
+    words = noun.split(" ")
+    for i, word in enumerate(words):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            if word.endswith("ies"):
+                words[i] = word[:-3] + "y"
+            elif word.endswith("zzes"):
+                words[i] = word[:-3]  # quizzes
+            elif word.endswith(("ches", "shes", "xes", "sses")):
+                words[i] = word[:-2]
+            else:
+                words[i] = word[:-1]
+            break
+    return " ".join(words)
+
+
 def page_url(**changes: Any) -> str:
     """This page's URL with the same filters and `changes` applied (None removes an argument)."""
     args: dict[str, Any] = {k: v for k, v in request.args.items()}

@@ -147,3 +147,20 @@ def test_count_ignores_order_by(app: Flask, make: Factory) -> None:
         query = select(User).where(User.name.like("Person %")).order_by(User.name.desc())
         assert paging.count(query) == 3
         db.session.remove()
+
+
+@pytest.mark.parametrize(
+    ("total", "noun", "expected"),
+    [
+        (1, "learners", "learner"),
+        (2, "learners", "learners"),
+        (0, "entries", "entries"),
+        (1, "entries", "entry"),
+        (1, "decisions overdue", "decision overdue"),
+        (1, "cleared misconceptions", "cleared misconception"),
+        (1, "quizzes", "quiz"),
+        (1, "decisions awaiting countersignature", "decision awaiting countersignature"),
+    ],
+)
+def test_counted_reads_as_one_item_when_there_is_one(total: int, noun: str, expected: str) -> None:
+    assert paging.counted(total, noun) == expected
