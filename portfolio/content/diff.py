@@ -187,7 +187,9 @@ def _gap(
         tail.append(("equal", i2 - 1, i2, j2 - 1, j2))
         i2, j2 = i2 - 1, j2 - 1
     coarse = False
-    if (i2 - i1) * (j2 - j1) <= SMALL:
+    if i1 == i2 or j1 == j2:  # only added or only removed: nothing to compare
+        middle = [("replace", i1, i2, j1, j2)]
+    elif (i2 - i1) * (j2 - j1) <= SMALL:
         middle = _difflib(a, b, i1, i2, j1, j2)
     else:
         middle, coarse = [("replace", i1, i2, j1, j2)], True
