@@ -1,12 +1,13 @@
 """quiz analytics summaries: answers and right answers per question, finished attempts per quiz
-and score, answers per question and score, and who has finished a quiz of each element
+and score, answers per question and score, who has finished a quiz of each element, and how
+many hold each misconception
 
 Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07 13:00:00.000000
 
 The app keeps these up to date in the transaction that stores an answer or finishes an attempt
-(portfolio/quizzes/tallies.py), so the analytics page reads a few rows per question instead of
+or shows or clears a misconception (portfolio/quizzes/tallies.py), so the analytics page reads a few rows per question instead of
 a centre's every answer and attempt (issue 12). The upgrade fills them from the rows already
 there, in set-based SQL: one INSERT ... SELECT per table.
 """
@@ -35,6 +36,11 @@ _attempt = sa.table(
     sa.column("score", sa.Integer()),
 )
 _quiz = sa.table("quiz", sa.column("id", sa.String()), sa.column("element_id", sa.String()))
+_held = sa.table(
+    "held_misconception",
+    sa.column("misconception_id", sa.String()),
+    sa.column("cleared_at", sa.DateTime()),
+)
 
 
 def _tables():
@@ -94,11 +100,29 @@ def _tables():
     op.create_index(
         op.f("ix_element_learner_user_id"), "element_learner", ["user_id"], unique=False
     )
-    return question_tally, quiz_score_tally, question_score_tally, element_learner
+    misconception_tally = op.create_table(
+        "misconception_tally",
+        sa.Column("misconception_id", sa.String(length=64), nullable=False),
+        sa.Column("holding", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["misconception_id"],
+            ["misconception.id"],
+            name=op.f("fk_misconception_tally_misconception_id_misconception"),
+        ),
+        sa.PrimaryKeyConstraint("misconception_id", name=op.f("pk_misconception_tally")),
+    )
+    return (
+        question_tally,
+        quiz_score_tally,
+        question_score_tally,
+        element_learner,
+        misconception_tally,
+    )
 
 
 def upgrade():
-    question_tally, quiz_score_tally, question_score_tally, element_learner = _tables()
+    tables = _tables()
+    question_tally, quiz_score_tally, question_score_tally, element_learner, holding = tables
     right = sa.func.sum(sa.case((_answer.c.is_correct, 1), else_=0))
     score = sa.func.coalesce(_attempt.c.score, 0)
     finished_at_quiz = sa.and_(
@@ -142,8 +166,19 @@ def upgrade():
         )
     )
 
+    # Misconceptions held and not cleared.
+    op.execute(
+        holding.insert().from_select(
+            ["misconception_id", "holding"],
+            sa.select(_held.c.misconception_id, sa.func.count())
+            .where(_held.c.cleared_at.is_(None))
+            .group_by(_held.c.misconception_id),
+        )
+    )
+
 
 def downgrade():
+    op.drop_table("misconception_tally")
     op.drop_index(op.f("ix_element_learner_user_id"), table_name="element_learner")
     op.drop_table("element_learner")
     op.drop_table("question_score_tally")

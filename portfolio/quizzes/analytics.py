@@ -27,6 +27,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased, joinedload
 
@@ -37,9 +38,9 @@ from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
 from portfolio.quizzes.models import (
-    Attempt,
     ElementLearner,
     HeldMisconception,
+    MisconceptionTally,
     Question,
     QuestionScoreTally,
     QuestionTally,
@@ -279,27 +280,44 @@ def _finished() -> Any:
     return select(ElementLearner.element_id, ElementLearner.user_id).subquery("finished")
 
 
-def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
-    week_ago = now - timedelta(days=7)
+def _holders_at(when: datetime) -> ColumnElement[int]:
+    """How many hold the misconception (of the enclosing query) at `when`: those holding it
+    now (models.MisconceptionTally, kept as misconceptions are shown and cleared), less those
+    first shown after `when`, plus those who have cleared it since `when`. The two
+    corrections read only the stretch of the holders' index after `when`: a few rows for
+    now and a week ago, not every holder."""
     held = HeldMisconception
-    holders = (
-        select(
-            held.misconception_id,
-            func.sum(case((_held_at(now), 1), else_=0)).label("now"),
-            func.sum(case((_held_at(week_ago), 1), else_=0)).label("week_ago"),
-        )
-        .where(or_(held.cleared_at.is_(None), held.cleared_at > week_ago))
-        .group_by(held.misconception_id)
-        .subquery("holders")
+    mine = held.misconception_id == Misconception.id
+
+    def count(*where: ColumnElement[bool]) -> ColumnElement[int]:
+        return select(func.count()).where(mine, *where).scalar_subquery()
+
+    holding = (
+        select(MisconceptionTally.holding)
+        .where(MisconceptionTally.misconception_id == Misconception.id)
+        .scalar_subquery()
     )
+    later = count(held.cleared_at.is_(None), held.first_seen_at > when)
+    since = count(held.cleared_at > when, held.first_seen_at <= when)
+    return func.coalesce(holding, 0) - later + since
+
+
+def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
+    figures = select(
+        Misconception.id.label("misconception_id"),
+        _holders_at(now).label("now"),
+        _holders_at(now - timedelta(days=7)).label("week_ago"),
+    )
+    if element_id:
+        figures = figures.where(Misconception.element_id == element_id)
+    holders = figures.subquery("holders")
     finished = _finished()
     learners = (
         select(finished.c.element_id, func.count().label("learners"))
         .group_by(finished.c.element_id)
         .subquery("learners")
     )
-    now_n = func.coalesce(holders.c.now, 0)
-    week_n = func.coalesce(holders.c.week_ago, 0)
+    now_n, week_n = holders.c.now, holders.c.week_ago
     learners_n = func.coalesce(learners.c.learners, 0)
     share = case((learners_n > 0, cast(now_n, Float) / learners_n), else_=0.0)
     query = (
@@ -309,7 +327,7 @@ def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
             week_n.label("holders_week_ago"),
             learners_n.label("learners"),
         )
-        .outerjoin(holders, holders.c.misconception_id == Misconception.id)
+        .join(holders, holders.c.misconception_id == Misconception.id)
         .outerjoin(learners, learners.c.element_id == Misconception.element_id)
         .order_by(share.desc(), Misconception.id)
     )
@@ -428,35 +446,25 @@ def _learner_group() -> tuple[Any, ColumnElement[Any]]:
 def _columns(now: datetime) -> list[GroupColumn]:
     """Every group by name, then "No group" while anyone the heatmap counts (a learner, or
     whoever has finished a quiz or holds a misconception) is in none: one statement."""
-    grouped = (
-        select(UserRole.user_id)
-        .join(User, User.id == UserRole.user_id)
-        .where(UserRole.role == Role.LEARNER, User.cohort_id.is_not(None))
-    )
     # Looked for among the few people not in a group (staff, learners in none), each by
-    # their own attempts and held misconceptions, rather than by reading every attempt.
+    # their own rows (whether they have finished a quiz, hold a misconception now), rather
+    # than by reading every attempt or held misconception. Two parts, so that each starts
+    # from people the database can find by the group index: those in no group, and those
+    # in a group who are not learners (a role taken away). Their own rows are asked for in
+    # one correlated UNION ALL, which PostgreSQL cannot turn into a pass over every row.
     is_learner = exists(
         select(UserRole.user_id).where(UserRole.user_id == User.id, UserRole.role == Role.LEARNER)
     )
-    ungrouped = exists(
-        select(User.id).where(
-            User.id.not_in(grouped),
-            or_(
-                is_learner,
-                exists(
-                    select(Attempt.id).where(
-                        Attempt.user_id == User.id,
-                        Attempt.quiz_id.is_not(None),
-                        Attempt.submitted_at.is_not(None),
-                    )
-                ),
-                exists(
-                    select(HeldMisconception.user_id).where(
-                        HeldMisconception.user_id == User.id, _held_at(now)
-                    )
-                ),
-            ),
+    held = HeldMisconception
+    own_rows = exists(
+        union_all(
+            select(literal(1)).where(ElementLearner.user_id == User.id),
+            select(literal(1)).where(held.user_id == User.id, _held_at(now)),
         )
+    )
+    ungrouped = or_(
+        exists(select(User.id).where(User.cohort_id.is_(None), or_(is_learner, own_rows))),
+        exists(select(User.id).where(User.cohort_id.is_not(None), ~is_learner, own_rows)),
     )
     named = select(
         Cohort.id.label("cohort_id"), Cohort.name.label("name"), literal(0).label("last")
@@ -477,8 +485,12 @@ def held_now_query(now: datetime, element_id: str | None) -> Select[Misconceptio
     """The misconceptions someone holds at `now`: for each misconception, one look into the
     holders' index for a single holder, rather than a pass over every held row."""
     held = HeldMisconception
-    anyone = exists(
-        select(held.user_id).where(held.misconception_id == Misconception.id, _held_at(now))
+    shown = and_(held.misconception_id == Misconception.id, held.first_seen_at <= now)
+    # Not cleared, or cleared since: two seeks into (misconception, cleared_at, ...), where
+    # one OR would read each misconception's cleared rows to find an open one.
+    anyone = or_(
+        exists(select(held.user_id).where(shown, held.cleared_at.is_(None))),
+        exists(select(held.user_id).where(shown, held.cleared_at > now)),
     )
     query = select(Misconception).where(anyone).order_by(Misconception.id)
     if element_id:

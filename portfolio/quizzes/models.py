@@ -241,6 +241,17 @@ class ElementLearner(Base):
     first_finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class MisconceptionTally(Base):
+    """How many learners hold a misconception and have not cleared it (held_misconception
+    rows with no cleared_at): holders at any moment are this, less those first shown after
+    it, plus those cleared after it, both read from a recent stretch of the holders' index."""
+
+    __tablename__ = "misconception_tally"
+
+    misconception_id: Mapped[str] = mapped_column(ForeignKey("misconception.id"), primary_key=True)
+    holding: Mapped[int] = mapped_column(default=0)
+
+
 class HeldMisconception(Base):
     """A misconception a learner has shown in a quiz and not yet cleared.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -260,9 +261,11 @@ def submit_attempt(attempt: Attempt, responses: Mapping[str, Mapping[str, Any]])
     # behind (recording misconceptions queries, which would flush the answers before it).
     marked = [(shown[qid], *_mark(shown[qid], response)) for qid, response in responses.items()]
     now = utcnow()
+    holding: Counter[str] = Counter()
     for s, answer, marking in marked:
         attempt.answers.append(answer)
-        _record_misconceptions(attempt.user_id, s, marking, now)
+        holding.update(_record_misconceptions(attempt.user_id, s, marking, now))
+    tallies.count_holding(holding)
     tallies.count_answers([answer for _, answer, _ in marked])
     _finish(attempt, now)
     _commit_once()
@@ -282,7 +285,7 @@ def answer_question(
     now = utcnow()
     answer, marking = _mark(shown, response)
     attempt.answers.append(answer)
-    _record_misconceptions(attempt.user_id, shown, marking, now)
+    tallies.count_holding(_record_misconceptions(attempt.user_id, shown, marking, now))
     tallies.count_answers([answer])
     if len(attempt.answers) == len(attempt.layout):
         _finish(attempt, now)
@@ -332,10 +335,12 @@ def _schedule(row: HeldMisconception, box: int, now: datetime) -> None:
 
 def _record_misconceptions(
     user_id: int, shown: ShownQuestion, marking: Marking, now: datetime
-) -> None:
+) -> Counter[str]:
     """A revealed misconception is (re)opened and due for review the next day. A right answer
     on a later day than a misconception was last shown clears it; a right answer to a cleared
-    one that has come due moves it to a longer interval."""
+    one that has come due moves it to a longer interval. Returns the change in each
+    misconception's open holders, for tallies.count_holding."""
+    holding: Counter[str] = Counter()
     tested = shown.spec.misconceptions()
     held = {
         h.misconception_id: h
@@ -357,21 +362,26 @@ def _record_misconceptions(
             )
             db.session.add(row)
             held[row.misconception_id] = row
+            holding[row.misconception_id] += 1
+        elif row.cleared_at is not None:
+            holding[row.misconception_id] += 1  # shown again after clearing
         row.last_seen_at, row.last_explanation = now, revealed.explanation
         row.last_question_id, row.cleared_at = shown.question.id, None
         row.times_seen += 1
         _schedule(row, 1, now)
     if not marking.correct:
-        return
+        return holding
     for misconception_id in tested:
         row = held.get(misconception_id)
         if row is None:
             continue
         if row.cleared_at is None and row.last_seen_at.date() < now.date():
             row.cleared_at = now
+            holding[misconception_id] -= 1
             _schedule(row, 2, now)
         elif row.cleared_at is not None and row.due_at is not None and row.due_at <= now:
             _schedule(row, row.box + 1, now)
+    return holding
 
 
 def due_reviews(

@@ -1,17 +1,19 @@
 """The summaries behind the tutors' analytics (models.QuestionTally, QuizScoreTally,
 QuestionScoreTally, ElementLearner), kept up to date in the transaction that stores an answer
 or finishes an attempt, so the analytics page reads a few rows per question and element rather
-than every answer and attempt of the centre.
+than every answer and attempt of the centre; and how many hold each misconception
+(MisconceptionTally), kept as misconceptions are shown and cleared.
 
 Each change is an upsert (INSERT ... ON CONFLICT, on SQLite and PostgreSQL alike) that adds to
 the counts, so two learners finishing the same quiz at once both count. Rows are touched in one
-order in every transaction (question tallies by question, then the quiz's score, then the
-question-by-score tallies by question, then the element), so two such transactions wait for
-each other instead of deadlocking. rebuild() recomputes every summary from the rows it counts."""
+order in every transaction (misconceptions by id, question tallies by question, the quiz's
+score, question-by-score tallies by question, then the element), so two such transactions
+wait for each other instead of deadlocking. rebuild() recomputes every summary from the
+rows it counts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +26,8 @@ from portfolio.quizzes.models import (
     Answer,
     Attempt,
     ElementLearner,
+    HeldMisconception,
+    MisconceptionTally,
     QuestionScoreTally,
     QuestionTally,
     Quiz,
@@ -45,6 +49,19 @@ def _adding(table: Table, keys: list[str], counts: list[str]) -> Any:
         index_elements=keys,
         set_={name: table.c[name] + statement.excluded[name] for name in counts},
     )
+
+
+def count_holding(changes: Mapping[str, int]) -> None:
+    """Add to the misconceptions' open holders (+1 shown anew or again after clearing, -1
+    cleared): one statement, none when nothing changed."""
+    rows = [
+        {"misconception_id": key, "holding": change}
+        for key, change in sorted(changes.items())
+        if change
+    ]
+    if rows:
+        table = MisconceptionTally.__table__
+        db.session.execute(_adding(table, ["misconception_id"], ["holding"]), rows)  # type: ignore[arg-type]
 
 
 def count_answers(answers: Sequence[Answer]) -> None:
@@ -146,13 +163,20 @@ def summary_queries() -> list[tuple[Table, list[str], Any]]:
             .where(Attempt.submitted_at.is_not(None))
             .group_by(Quiz.element_id, Attempt.user_id),
         ),
+        (
+            MisconceptionTally.__table__,  # type: ignore[list-item]
+            ["misconception_id", "holding"],
+            select(HeldMisconception.misconception_id, func.count())
+            .where(HeldMisconception.cleared_at.is_(None))
+            .group_by(HeldMisconception.misconception_id),
+        ),
     ]
 
 
 def rebuild() -> None:
-    """Recompute every summary from the answers and attempts, in set-based SQL (eight
-    statements): for rows written straight to the tables, as the benchmark's generator and
-    tests do, and to repair. Does not commit."""
+    """Recompute every summary from the answers, attempts and held misconceptions, in
+    set-based SQL (two statements a table): for rows written straight to the tables, as the
+    benchmark's generator and tests do, and to repair. Does not commit."""
     for table, columns, query in summary_queries():
         db.session.execute(delete(table))
         db.session.execute(insert(table).from_select(columns, query))
