@@ -226,3 +226,123 @@ def test_0007_carries_the_single_answer_bank_attempts_and_misconceptions_over(
         assert held.cleared_at is not None and held.box == 2
         db.session.remove()
         db.engine.dispose()
+
+
+# Quiz history before 0015: three learners' attempts at one quiz of two questions (finished
+# tests and practice with scores 2, 1 and 1, an unfinished one, a review with no quiz), and
+# misconceptions held, cleared, and held by someone who has finished nothing.
+_Q = '{"id": "q%s", "type": "true_false", "stem": "S?", "answer": true, "marking_points": []}'
+_AT = "2026-05-01 10:00:00"
+ROWS_AT_0014: list[tuple[str, list[dict[str, object]]]] = [
+    ("INSERT INTO qualification (id, version, title) VALUES ('qual', 1, 'Q')", [{}]),
+    (
+        "INSERT INTO unit (id, qualification_id, position, title) VALUES ('u1', 'qual', 0, 'U')",
+        [{}],
+    ),
+    (
+        "INSERT INTO element (id, unit_id, position, title, synopsis, version)"
+        " VALUES ('e1', 'u1', 0, 'E', 'S', 1)",
+        [{}],
+    ),
+    (
+        "INSERT INTO misconception (id, element_id, text) VALUES (:id, 'e1', 'M')",
+        [{"id": "e1.m1"}, {"id": "e1.m2"}],
+    ),
+    (
+        "INSERT INTO user_account (id, email, name, password_hash, session_token, active,"
+        " assessor_id, created_at) VALUES (:id, :email, 'L', 'x', :token, true, NULL,"
+        " '2026-01-01 00:00:00')",
+        [{"id": n, "email": f"l{n}@example.org", "token": f"t{n}"} for n in (1, 2, 3)],
+    ),
+    ("INSERT INTO quiz (id, version, element_id, title) VALUES ('quiz1', 1, 'e1', 'Q1')", [{}]),
+    (
+        "INSERT INTO question (id, quiz_id, position, stem, kind, definition, status, revision,"
+        " updated_at, version) VALUES (:id, 'quiz1', :n, 'S?', 'true_false', :definition,"
+        " 'published', 1, '2026-01-01 00:00:00', 1)",
+        [{"id": f"quiz1.q{n}", "n": n, "definition": _Q % n} for n in (1, 2)],
+    ),
+    (
+        "INSERT INTO attempt (id, user_id, quiz_id, quiz_version, started_at, submitted_at,"
+        " score, mode, layout) VALUES (:id, :user, :quiz, 1, :started, :submitted, :score,"
+        " :mode, '[]')",
+        [
+            {"id": a, "user": u, "quiz": quiz, "started": _AT, "submitted": at, "score": score}
+            | {"mode": mode}
+            for a, u, quiz, at, score, mode in [
+                (1, 1, "quiz1", "2026-05-01 10:05:00", 2, "test"),
+                (2, 2, "quiz1", "2026-05-02 10:05:00", 1, "test"),
+                (3, 1, "quiz1", "2026-05-03 10:05:00", 1, "practice"),
+                (4, 2, "quiz1", None, None, "practice"),
+                (5, 3, None, "2026-05-05 10:05:00", 0, "review"),
+            ]
+        ],
+    ),
+    (
+        "INSERT INTO answer (attempt_id, question_id, is_correct, revision, response, revealed,"
+        " answered_at) VALUES (:attempt, :question, :right, 1, '{}', '[]', :at)",
+        [
+            {"attempt": a, "question": f"quiz1.q{q}", "right": right, "at": _AT}
+            for a, q, right in [
+                (1, 1, True),
+                (1, 2, True),
+                (2, 1, False),
+                (2, 2, True),
+                (3, 1, True),
+                (3, 2, False),
+                (4, 1, False),
+                (5, 2, False),
+            ]
+        ],
+    ),
+    (
+        "INSERT INTO held_misconception (user_id, misconception_id, first_seen_at, last_seen_at,"
+        " times_seen, cleared_at, last_explanation, box) VALUES (:user, :m, :at, :at, 1,"
+        " :cleared, 'Why', 1)",
+        [
+            {"user": u, "m": m, "at": _AT, "cleared": cleared}
+            for u, m, cleared in [
+                (1, "e1.m1", "2026-05-04 10:00:00"),
+                (2, "e1.m1", None),
+                (2, "e1.m2", None),
+                (3, "e1.m2", None),
+            ]
+        ],
+    ),
+]
+
+
+def test_0015_counts_the_quiz_history_into_the_analytics_summaries(tmp_path: Path) -> None:
+    from portfolio.quizzes import analytics
+    from tests.quizzes.test_tallies import counted, kept
+
+    _empty_database(tmp_path)
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0014")
+        with db.engine.begin() as conn:
+            for statement, rows in ROWS_AT_0014:
+                conn.execute(text(statement), rows)
+        upgrade()
+        summaries = kept()
+        assert summaries == counted()
+        # Every answer, in any mode (the review's too); finished attempts at the quiz only.
+        assert summaries["question"] == {("quiz1.q1", 4, 2), ("quiz1.q2", 4, 2)}
+        assert summaries["quiz_score"] == {("quiz1", 2, 1), ("quiz1", 1, 2)}
+        assert summaries["question_score"] == {
+            ("quiz1.q1", 2, 1, 1),
+            ("quiz1.q2", 2, 1, 1),
+            ("quiz1.q1", 1, 2, 1),
+            ("quiz1.q2", 1, 2, 1),
+        }
+        first = datetime(2026, 5, 1, 10, 5, tzinfo=UTC)
+        assert summaries["element_learner"] == {
+            ("e1", 1, first),
+            ("e1", 2, first + timedelta(days=1)),
+        }
+        assert summaries["holding"] == {("e1.m1", 1), ("e1.m2", 2)}
+        # The analytics read them: learner 3 holds e1.m2 without having finished a quiz.
+        figures = {s.misconception.id: s for s in analytics.misconception_stats()}
+        assert (figures["e1.m1"].holders_now, figures["e1.m1"].learners) == (1, 2)
+        assert (figures["e1.m2"].holders_now, figures["e1.m2"].learners) == (2, 2)
+        db.session.remove()
+        db.engine.dispose()

@@ -190,6 +190,15 @@ def test_held_misconceptions_follow_the_answers(built: Stats) -> None:
             assert held.box == 1
 
 
+def test_the_quiz_analytics_summaries_count_the_generated_history(built: Stats) -> None:
+    """The generator writes the summaries the quiz services would have kept."""
+    from tests.quizzes.test_tallies import counted, kept
+
+    summaries = kept()
+    assert summaries == counted()
+    assert all(summaries.values())
+
+
 def test_a_second_batch_adds_to_the_centre(built: Stats) -> None:
     more = build_centre(TINY, seed=4)
     assert _role_count(Role.LEARNER) == 2 * TINY.learners
@@ -198,6 +207,9 @@ def test_a_second_batch_adds_to_the_centre(built: Stats) -> None:
     emails = db.session.scalars(select(User.email)).all()
     assert len(emails) == len(set(emails))
     assert verify_chain().intact
+    from tests.quizzes.test_tallies import counted, kept
+
+    assert kept() == counted()  # both batches' quiz history summarised
 
 
 def test_the_same_seed_and_time_build_the_same_centre(ctx: None) -> None:
