@@ -18,7 +18,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -26,11 +25,17 @@ from sqlalchemy.orm import aliased
 
 from portfolio.assessment import tracking
 from portfolio.assessment.caseload import name_matches
-from portfolio.assessment.models import Decision, ElementSignOff, PointDecision, PointStatus
+from portfolio.assessment.models import (
+    Decision,
+    ElementSignOff,
+    PointDecision,
+    PointMet,
+    PointStatus,
+)
 from portfolio.auth.models import Cohort, Role, User, UserRole
 from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.core.tables import Cell, Heading, Row, Table
-from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
+from portfolio.evidence.models import Evidence, Submission, submission_claim
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element, MarkingPoint
@@ -425,39 +430,21 @@ def element_totals(
 ) -> dict[str, ElementTotals]:
     """Each element counted over every learner the filter selects, in two statements whatever
     their number: learners who met each point and who met every point (GROUP BY over the
-    met points, read once), and who are signed off."""
+    kept met points, read once), and who are signed off."""
     query = learners_query(viewer, where)
     if query is None or not learners or not elements:
         return {}
     ids = query.with_only_columns(User.id).order_by(None)
-    # Each learner's met points, read once (a CTE used twice is materialised by SQLite and
-    # PostgreSQL alike). Only an accepted or referred item's latest attempt carries a live
-    # decision, so only those items are read; an older attempt's referral is history.
-    newer = aliased(Submission, name="newer")
+    # Each learner's met points of these elements' live points, as kept in point_met (a few
+    # rows a learner, read through its primary key) rather than worked out from every
+    # decision; a CTE used twice is materialised by SQLite and PostgreSQL alike.
     met = (
-        select(Evidence.learner_id, Evidence.element_id, PointDecision.marking_point_id)
-        .select_from(Evidence)
-        .join(Submission, Submission.evidence_id == Evidence.id)
-        .join(Decision, Decision.submission_id == Submission.id)
-        .join(PointDecision, PointDecision.decision_id == Decision.id)
+        select(PointMet.learner_id, PointMet.element_id, PointMet.marking_point_id)
         .where(
-            Evidence.status.in_([EvidenceStatus.ACCEPTED, EvidenceStatus.REFERRED]),
-            Evidence.learner_id.in_(ids),
-            Evidence.element_id.in_([e.id for e in elements]),
-            ~select(newer.id)
-            .where(newer.evidence_id == Submission.evidence_id, newer.number > Submission.number)
-            .exists(),
-            Decision.superseded_at.is_(None),
-            # A trainee's decision meets nothing until it is countersigned.
-            or_(Decision.needs_countersignature.is_(False), Decision.countersigned_at.is_not(None)),
-            PointDecision.status == PointStatus.MET,
-            # Live points only, named rather than joined: a join to marking_point leads
-            # SQLite to read every accepted item once per point.
-            PointDecision.marking_point_id.in_(
-                [p.id for e in elements for p in points.get(e.id, [])]
-            ),
+            PointMet.learner_id.in_(ids),
+            PointMet.element_id.in_([e.id for e in elements]),
+            PointMet.marking_point_id.in_([p.id for e in elements for p in points.get(e.id, [])]),
         )
-        .distinct()
         .cte("met")
     )
     per_learner = (

@@ -104,6 +104,25 @@ class PointDecision(Base):
     marking_point: Mapped[MarkingPoint] = relationship()
 
 
+class PointMet(Base):
+    """A marking point a learner has met, kept: met by a standing decision (live, and
+    countersigned if a trainee's) on an item's latest attempt, as the tracking grid reads it.
+    portfolio/assessment/progress.py rewrites a learner's rows for an element in the
+    transaction of every change that can alter them (a decision, an IQA reopening it, a
+    countersignature, a new attempt), so the cohort totals count these few rows instead of
+    every decision of the centre. Retired points are kept too: readers name the live ones."""
+
+    __tablename__ = "point_met"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    element_id: Mapped[str] = mapped_column(String(64), ForeignKey("element.id"), primary_key=True)
+    marking_point_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("marking_point.id"), primary_key=True
+    )
+
+
 class CommentBankEntry(Base):
     """A reusable comment for one marking point, kept by assessors."""
 

@@ -218,6 +218,11 @@ def submit_evidence(
     evidence.awaiting_since = now  # the assessor's turnaround clock starts
     try:
         db.session.flush()
+        # An earlier attempt's decision no longer stands for the points it met. (Imported
+        # here: assessment's models import evidence's, whose package imports this module.)
+        from portfolio.assessment import progress
+
+        progress.refresh_points_met(evidence.learner_id, evidence.element_id)
         # What was signed, in the trail with the signature: the hash covers text and files.
         audit.record(
             "submission.created",

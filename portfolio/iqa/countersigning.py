@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload
 
+from portfolio.assessment import progress
 from portfolio.assessment.models import Decision
 from portfolio.auth.models import User
 from portfolio.core import audit
@@ -108,6 +109,8 @@ def countersign(decision: Decision, by: User) -> None:
     if signed.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
         raise Refused("This decision has already been countersigned.")
+    item = decision.submission.evidence
+    progress.refresh_points_met(item.learner_id, item.element_id)
     audit.record(
         "decision.countersigned",
         "decision",

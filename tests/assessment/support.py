@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from portfolio.assessment import progress
 from portfolio.assessment.models import Decision, Outcome, PointDecision, PointStatus
 from portfolio.auth.models import User
 from portfolio.db import utcnow
@@ -49,8 +50,16 @@ def decide(
         evidence.mark_decided(
             submission, EvidenceStatus.ACCEPTED if accepted else EvidenceStatus.REFERRED
         )
+    _refresh(submission)
     db.session.commit()
     return decision.id
+
+
+def _refresh(submission: Submission) -> None:
+    """As the services do in the same transaction: the learner's kept met points."""
+    db.session.flush()
+    item = submission.evidence
+    progress.refresh_points_met(item.learner_id, item.element_id)
 
 
 def supersede(decision_id: int) -> None:
@@ -60,6 +69,7 @@ def supersede(decision_id: int) -> None:
     decision.superseded_at = utcnow()
     decision.submission.evidence.status = EvidenceStatus.SUBMITTED
     decision.submission.evidence.awaiting_since = decision.superseded_at
+    _refresh(decision.submission)
     db.session.commit()
 
 
@@ -68,6 +78,7 @@ def countersign(decision_id: int, by: User) -> None:
     assert decision is not None
     decision.countersigned_by_id = by.id
     decision.countersigned_at = utcnow()
+    _refresh(decision.submission)
     db.session.commit()
 
 

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 
-from portfolio.assessment import cohort
+from portfolio.assessment import cohort, progress
 from portfolio.assessment.models import Decision, ElementSignOff, Outcome, PointDecision
 from portfolio.auth.models import Role, User, UserRole
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
@@ -138,6 +138,7 @@ class Centre:
                     if n % 5 == 0
                 ],
             )
+            progress.rebuild_points_met()  # as the services keep them, decision by decision
             db.session.commit()
         self.learners += count
 
