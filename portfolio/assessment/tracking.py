@@ -245,7 +245,9 @@ def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSi
     rows = db.session.scalars(
         select(ElementSignOff)
         .where(ElementSignOff.learner_id.in_(list(learner_ids)))
-        .options(joinedload(ElementSignOff.assessor))
+        # Only the assessor's name is shown: their roles would be one more query, and only
+        # when some learner on the page has a sign-off.
+        .options(joinedload(ElementSignOff.assessor).lazyload(User.roles))
     )
     return {(s.learner_id, s.element_id): s for s in rows}
 
