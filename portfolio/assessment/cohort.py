@@ -372,9 +372,14 @@ def _row(
     attempts: Sequence[tracking.LatestAttempt],
     signed_off: str | None,
 ) -> CohortRow:
-    """One learner against one element's points, from their items of that element."""
+    """One learner against one element's points, from their items of that element. An item
+    that neither claims nor marks a point gives it an empty cell, which neither meets it nor
+    puts it in progress, so only the items that name the point are read for it."""
     cells = tuple(
-        tracking.GridRow(p, tuple(a.cell(p.id) for a in attempts)).progress for p in points
+        tracking.GridRow(
+            p, tuple(a.cell(p.id) for a in attempts if p.id in a.marks or p.id in a.claims)
+        ).progress
+        for p in points
     )
     return CohortRow(learner, cells, signed_off)
 
