@@ -6,5 +6,8 @@
 # before create_app registers bp.
 from portfolio.assessment import caseload_views as caseload_views
 from portfolio.assessment import marking_views as marking_views
+
+# Keeps each learner's met points in step with new attempts (it listens to evidence).
+from portfolio.assessment import progress as progress
 from portfolio.assessment import tracking_views as tracking_views
 from portfolio.assessment.views import bp as bp

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from portfolio.assessment.models import Decision, PointDecision, PointMet, PointStatus
+from portfolio.evidence import events
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.extensions import db
 
@@ -77,3 +78,8 @@ def rebuild_points_met() -> int:
     db.session.execute(delete(PointMet))
     db.session.execute(_insert_ignoring_present(met_points()))
     return int(db.session.scalar(select(func.count()).select_from(PointMet)) or 0)
+
+
+@events.attempt_submitted.connect
+def _on_attempt_submitted(evidence: Evidence) -> None:
+    refresh_points_met(evidence.learner_id, evidence.element_id)

@@ -18,7 +18,7 @@ from portfolio.auth.services import may_view_learner
 from portfolio.core import audit
 from portfolio.core.concurrency import StaleVersion, check_version, commit_versioned
 from portfolio.db import utcnow
-from portfolio.evidence import flags, versions
+from portfolio.evidence import events, flags, versions
 from portfolio.evidence.content import Problem as Problem
 from portfolio.evidence.content import clean_content, content_problems, empty_content
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
@@ -218,11 +218,9 @@ def submit_evidence(
     evidence.awaiting_since = now  # the assessor's turnaround clock starts
     try:
         db.session.flush()
-        # An earlier attempt's decision no longer stands for the points it met. (Imported
-        # here: assessment's models import evidence's, whose package imports this module.)
-        from portfolio.assessment import progress
-
-        progress.refresh_points_met(evidence.learner_id, evidence.element_id)
+        # An earlier attempt's decision no longer stands for the points it met: assessment
+        # keeps those in step (it listens; evidence does not know it).
+        events.attempt_submitted.send(evidence)
         # What was signed, in the trail with the signature: the hash covers text and files.
         audit.record(
             "submission.created",
