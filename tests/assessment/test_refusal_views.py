@@ -59,7 +59,7 @@ def test_a_decided_item_refuses_a_second_decision_showing_both(world: World) -> 
     assert "This submission has already been decided." in html
     # The decision that stands, who made it and when...
     first = html.split('<h3 id="first-title">The decision recorded first</h3>')[1]
-    assert "Recorded by Bea Colleague at" in first and "<strong>Accepted</strong>" in first
+    assert "Recorded by Bea Colleague on" in first and "<strong>Accepted</strong>" in first
     # ...and this assessor's own marks and feedback, kept, with nothing to send again.
     form = read_form(response)
     assert form.value("feedback") == REFER["feedback"]
