@@ -129,9 +129,16 @@ def ensure_centre(url: str, size: str, instance: Path) -> None:
     servers.ensure_postgres_database(url)
     if has_centre(url, instance):
         from flask_migrate import upgrade
+        from sqlalchemy import text
+
+        from portfolio.extensions import db
 
         with make_app(url, instance).app_context():
             upgrade()  # a centre made before the latest migration: brought up to date
+            if db.engine.dialect.name == "postgresql":
+                # Statistics for tables a migration has just filled (autovacuum would later).
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
         return
     print(f"Generating the {size} centre in {url} (bench/centre.py) ...", flush=True)
     subprocess.run(  # noqa: S603 (this interpreter, our own module)
