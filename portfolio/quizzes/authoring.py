@@ -4,14 +4,13 @@ revisions, and naming new misconceptions, with the same draft/publish/history ru
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from portfolio.auth.models import User
 from portfolio.content.diff import Diff, diff_text
@@ -274,56 +273,6 @@ def add_quiz_misconception(quiz: Quiz, text: str) -> Misconception:
     found = qualifications.get_misconception(prefix + slug)
     assert found is not None
     return found
-
-
-@dataclass(frozen=True)
-class BankRow:
-    question: Question
-    latest: QuestionRevision
-
-
-@dataclass(frozen=True)
-class QuizBank:
-    quiz: Quiz
-    rows: tuple[BankRow, ...]
-    misconceptions: tuple[Misconception, ...]  # the quiz's own
-
-
-def question_bank() -> list[QuizBank]:
-    """Every quiz with each question's latest revision and its author, in a few queries."""
-    quizzes: Sequence[Quiz] = db.session.scalars(
-        select(Quiz).order_by(Quiz.element_id, Quiz.title).options(selectinload(Quiz.questions))
-    ).all()
-    newest = (
-        select(QuestionRevision.question_id, func.max(QuestionRevision.number).label("number"))
-        .group_by(QuestionRevision.question_id)
-        .subquery()
-    )
-    latest = {
-        r.question_id: r
-        for r in db.session.scalars(
-            select(QuestionRevision)
-            .join(
-                newest,
-                (QuestionRevision.question_id == newest.c.question_id)
-                & (QuestionRevision.number == newest.c.number),
-            )
-            .options(selectinload(QuestionRevision.author))
-        )
-    }
-    own: dict[str, list[Misconception]] = {q.id: [] for q in quizzes}
-    for m in db.session.scalars(select(Misconception).order_by(Misconception.id)):
-        quiz_id = m.id.rsplit(".", 1)[0]
-        if quiz_id in own:
-            own[quiz_id].append(m)
-    return [
-        QuizBank(
-            quiz=quiz,
-            rows=tuple(BankRow(q, latest[q.id]) for q in quiz.questions if q.id in latest),
-            misconceptions=tuple(own[quiz.id]),
-        )
-        for quiz in quizzes
-    ]
 
 
 def preview(spec: QuestionSpec, question: Question | None = None) -> ShownQuestion:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
-from portfolio.quizzes.authoring import BankRow, QuizBank
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
 
 PAGE_SIZE = 50
@@ -26,6 +25,19 @@ class BankFilters:
     element_id: str | None = None
     status: QuestionStatus | None = None
     text: str = ""  # words in the question, any case
+
+
+@dataclass(frozen=True)
+class BankRow:
+    question: Question
+    latest: QuestionRevision
+
+
+@dataclass(frozen=True)
+class QuizBank:
+    quiz: Quiz
+    rows: tuple[BankRow, ...]
+    misconceptions: tuple[Misconception, ...]  # the quiz's own
 
 
 @dataclass(frozen=True)

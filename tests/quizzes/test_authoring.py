@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from portfolio.auth.models import Role, User
+from portfolio.core.paging import PageArg
 from portfolio.data import DataSet
 from portfolio.extensions import db
-from portfolio.quizzes import authoring
+from portfolio.quizzes import authoring, bank
 from portfolio.quizzes import services as quizzes
 from portfolio.quizzes.models import Question, QuestionStatus, Quiz
 from portfolio.quizzes.spec import QuestionSpec, question_from_data
@@ -359,8 +359,11 @@ def test_the_bank_lists_each_question_with_its_latest_revision(tutor: User) -> N
     authoring.save_question(
         question, question.spec, QuestionStatus.DRAFT, tutor, "", question.version
     )
-    banks = {b.quiz.id: b for b in authoring.question_bank()}
-    assert set(banks) == set(db.session.scalars(select(Quiz.id)))
+    quiz = db.session.get(Quiz, QUIZ)
+    banks = {
+        b.quiz.id: b for b in bank.bank_page(bank.BankFilters(quiz_id=QUIZ), PageArg(), quiz).banks
+    }
+    assert set(banks) == {QUIZ}
     rows = {r.question.id: r for r in banks[QUIZ].rows}
     assert len(rows) == 9
     assert rows[f"{QUIZ}.q3"].latest.number == 2
