@@ -74,7 +74,7 @@ def test_an_assessor_exports_watches_and_downloads(
     expect(heading(page, f"{seed['learner']}: tracking")).to_be_visible()
     a11y.check(page)
     on_screen = {
-        words(row.inner_text()) for row in page.locator("h2:text-is('Evidence') + ul > li").all()
+        words(row.inner_text()) for row in page.locator("h2:text-is('Evidence') ~ ul > li").all()
     }
     assert len(on_screen) == 3 + EXTRA_ITEMS
 
