@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portfolio.auth.models import User
@@ -79,7 +79,17 @@ def list_for_learner(learner: User) -> Sequence[Evidence]:
         .order_by(Evidence.element_id, Evidence.created_at)
         # Grids and PDFs read every item's submissions and claims: load them in two queries,
         # not two per item.
-        .options(selectinload(Evidence.submissions).selectinload(Submission.claims))
+        .options(
+            # The lists show titles, statuses and counts: the JSON columns (drafts,
+            # submitted content, checks) are not decoded for every row; an item that needs
+            # them loads them when read.
+            defer(Evidence.draft),
+            defer(Evidence.draft_claims),
+            defer(Evidence.dismissals),
+            selectinload(Evidence.submissions)
+            .options(defer(Submission.content), defer(Submission.checks))
+            .selectinload(Submission.claims),
+        )
     ).all()
 
 

@@ -308,3 +308,16 @@ def test_a_refused_submission_writes_no_audit_entry(learner: User, make: Factory
         evidence.submit_evidence(item, learner, "Someone Else")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_the_learner_list_leaves_the_json_columns_unread_until_asked(
+    learner: User, make: Factory
+) -> None:
+    make.submission(learner, title="Listed")
+    db.session.expire_all()
+    (item,) = evidence.list_for_learner(learner)
+    state = db.inspect(item)
+    assert {"draft", "draft_claims", "dismissals"} <= state.unloaded
+    assert {"content", "checks"} <= db.inspect(item.submissions[0]).unloaded
+    # Still there when a caller does read them.
+    assert item.submissions[0].content
