@@ -289,13 +289,17 @@ def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
     return found
 
 
-def tracking_grid(learner: User) -> list[ElementGrid]:
+def tracking_grid(learner: User, evidence: Sequence[Evidence] | None = None) -> list[ElementGrid]:
     """Per element: live marking points against the learner's submitted evidence.
 
     A cell shows the live decision on that point for the item's latest submission, or, while
-    that submission awaits a decision, whether it claims the point.
+    that submission awaits a decision, whether it claims the point. A page that has already
+    read the learner's evidence (evidence_services.list_for_learner) passes it in, so it is
+    not read twice.
     """
-    items = [e for e in evidence_services.list_for_learner(learner) if e.submissions]
+    if evidence is None:
+        evidence = evidence_services.list_for_learner(learner)
+    items = [e for e in evidence if e.submissions]
     latest = _latest_of_items(items)
     points = live_points_by_element()
     signed = sign_offs_for([learner.id])
@@ -335,10 +339,13 @@ class ElementCoverage:
         return signed_off_text(self.sign_off) if self.sign_off is not None else ""
 
 
-def coverage_by_element(learner: User) -> list[ElementCoverage]:
-    """Per element, the tracking grid's rows summed up for the learner's home page."""
+def coverage_by_element(
+    learner: User, evidence: Sequence[Evidence] | None = None
+) -> list[ElementCoverage]:
+    """Per element, the tracking grid's rows summed up for the learner's home page (from the
+    learner's evidence as list_for_learner reads it, if the page already has it)."""
     found = []
-    for grid in tracking_grid(learner):
+    for grid in tracking_grid(learner, evidence):
         met, claimed, missing = [], [], []
         for row in grid.rows:
             if row.met:

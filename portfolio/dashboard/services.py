@@ -104,14 +104,23 @@ def _next_steps(
     return steps
 
 
-def learner_overview(learner: User) -> LearnerOverview:
-    items = evidence.list_for_learner(learner)
+def learner_overview(
+    learner: User,
+    items: Sequence[Evidence] | None = None,
+    reviews_due: int | None = None,
+) -> LearnerOverview:
+    """The learner's overview. The home page passes the evidence list and the count of
+    reviews due that it shows anyway, so neither is read twice in one request."""
+    if items is None:
+        items = evidence.list_for_learner(learner)
+    if reviews_due is None:
+        reviews_due = quizzes.count_due_reviews(learner)
     by_status: dict[EvidenceStatus, list[Evidence]] = {s: [] for s in EvidenceStatus}
     for item in items:
         by_status[item.status].append(item)
-    coverage = assessment.coverage_by_element(learner)
+    coverage = assessment.coverage_by_element(learner, items)
     return LearnerOverview(
         groups=tuple(StatusGroup(s, tuple(by_status[s])) for s in EvidenceStatus),
         coverage=tuple(coverage),
-        next_steps=tuple(_next_steps(by_status, coverage, quizzes.count_due_reviews(learner))),
+        next_steps=tuple(_next_steps(by_status, coverage, reviews_due)),
     )

@@ -28,14 +28,18 @@ def index() -> str:
     the centre show their count and first few, and link to their own paged pages."""
     user = current_user
     overseer = user.has_role(Role.IQA, Role.ADMIN)
+    learner = user.has_role(Role.LEARNER)
+    # Read once, shown in the cards and summed up in the overview.
+    items = evidence.list_for_learner(user) if learner else []
+    reviews_due = quizzes.count_due_reviews(user) if learner else 0
     return render_template(
         "dashboard/index.html",
         Role=Role,
-        evidence=evidence.list_for_learner(user) if user.has_role(Role.LEARNER) else [],
-        overview=services.learner_overview(user) if user.has_role(Role.LEARNER) else None,
-        progress=content.progress(user) if user.has_role(Role.LEARNER) else [],
-        suggestions=quizzes.open_suggestions(user) if user.has_role(Role.LEARNER) else [],
-        reviews_due=quizzes.count_due_reviews(user) if user.has_role(Role.LEARNER) else 0,
+        evidence=items,
+        overview=services.learner_overview(user, items, reviews_due) if learner else None,
+        progress=content.progress(user) if learner else [],
+        suggestions=quizzes.open_suggestions(user) if learner else [],
+        reviews_due=reviews_due,
         waiting=(
             assessment.waiting_count(assessment.QueueFilter(assessor_id=user.id))
             if user.has_role(Role.ASSESSOR)

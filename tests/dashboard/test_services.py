@@ -106,7 +106,7 @@ def test_with_everything_submitted_the_learner_is_told_to_wait(
     monkeypatch.setattr(
         assessment,
         "coverage_by_element",
-        lambda who: [
+        lambda who, evidence=None: [
             assessment.ElementCoverage(e, (), (), ()) for e in qualifications.list_elements()
         ],
     )

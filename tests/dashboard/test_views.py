@@ -13,6 +13,7 @@ from tests.assessment.support import backdate
 from tests.conftest import login
 from tests.factories import Factory
 from tests.helpers import text
+from tests.support.queries import count_request
 
 
 def test_a_learner_sees_next_steps_status_and_coverage(app: Flask, make: Factory) -> None:
@@ -72,3 +73,16 @@ def test_the_iqa_home_page_lists_decisions_overdue(
     assert "Decisions overdue" not in text(assessor_client.get("/"))
     monkeypatch.setattr(caseload, "today", lambda: date(2026, 3, 2))
     assert "No decision is overdue." in text(iqa.get("/"))
+
+
+def test_the_learner_home_reads_the_evidence_list_once(app: Flask, make: Factory) -> None:
+    learner = make.learner(assessor=make.user(Role.ASSESSOR))
+    make.evidence(learner, title="Kettle refund")
+    make.submission(learner, title="Sofa complaint")
+    client = app.test_client()
+    login(client, learner.email)
+    seen = count_request(app, lambda: client.get("/"))
+    from_evidence = [
+        s for s in seen if s.lstrip().upper().startswith("SELECT") and "FROM evidence" in s
+    ]
+    assert len(from_evidence) == 1
