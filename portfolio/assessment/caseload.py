@@ -280,7 +280,8 @@ def queue_page(where: QueueFilter, asked: PageArg, on: date | None = None) -> Pa
     """One page of waiting items, oldest clock first, with the whole list counted in SQL:
     three statements (count, page, reopenings) whatever the size of the centre."""
     cut = cutoffs(on)
-    page = paginate(_oldest_first(_waiting(where, cut)), asked)
+    total = _waiting_count(where, cut)
+    page = paginate(_oldest_first(_waiting(where, cut)), asked, total=total)
     return Paged(_items(page.items, cut.on), page.total, page.number, page.size, page.message)
 
 
@@ -295,7 +296,7 @@ def overdue_page(
         .contains_eager(Evidence.learner.of_type(_Learner))
         .joinedload(_Learner.assessor)
     )
-    page = paginate(query, asked, size)
+    page = paginate(query, asked, size, total=_waiting_count(overdue, cut))
     return Paged(_items(page.items, cut.on), page.total, page.number, page.size, page.message)
 
 
@@ -308,23 +309,42 @@ def state_counts(where: QueueFilter, on: date | None = None) -> dict[ClockState,
     query = (
         select(state, func.count())
         .select_from(Evidence)
-        .join(_Learner, Evidence.learner_id == _Learner.id)
         .where(Evidence.status == EvidenceStatus.SUBMITTED)
         .group_by(state)
     )
+    if _by_learner(unstated):
+        query = query.join(_Learner, Evidence.learner_id == _Learner.id)
     found = {ClockState(s): n for s, n in db.session.execute(_narrowed(query, unstated, cut))}
     return {s: found.get(s, 0) for s in ClockState}
 
 
 def waiting_count(where: QueueFilter, on: date | None = None) -> int:
     """How many items wait, filtered: one statement."""
-    cut = cutoffs(on)
+    return _waiting_count(where, cutoffs(on))
+
+
+def _by_learner(where: QueueFilter) -> bool:
+    """Whether `where` narrows by something of the learner's (else the learner is not joined)."""
+    return bool(
+        where.assessor_id is not None
+        or where.unassigned
+        or where.learner
+        or where.group == NO_GROUP
+        or isinstance(where.group, int)
+    )
+
+
+def _waiting_count(where: QueueFilter, cut: Cutoffs) -> int:
+    """How many items _waiting(where, cut) lists, counted on the evidence alone (a waiting item
+    is its evidence's latest submission: one per submitted evidence), the learner joined only
+    to filter by; unfiltered, SQLite counts from the (status, awaiting_since) index alone."""
     query = (
         select(func.count())
         .select_from(Evidence)
-        .join(_Learner, Evidence.learner_id == _Learner.id)
         .where(Evidence.status == EvidenceStatus.SUBMITTED)
     )
+    if _by_learner(where):
+        query = query.join(_Learner, Evidence.learner_id == _Learner.id)
     return db.session.scalar(_narrowed(query, where, cut)) or 0
 
 
