@@ -389,6 +389,27 @@ def _elements(element_id: str | None) -> list[Element]:
     return [e for e in elements if element_id is None or e.id == element_id]
 
 
+def _sign_off_texts(learner_ids: Sequence[int]) -> dict[tuple[int, str], str]:
+    """What each of these learners' sign-offs says, by (learner, element), in one query of
+    the two columns it is written from: not the sign-offs themselves, whose kept snapshots
+    (large JSON) the matrix never shows."""
+    assessor = aliased(User, name="assessor")
+    rows = db.session.execute(
+        select(
+            ElementSignOff.learner_id,
+            ElementSignOff.element_id,
+            assessor.name,
+            ElementSignOff.signed_at,
+        )
+        .join(assessor, assessor.id == ElementSignOff.assessor_id)
+        .where(ElementSignOff.learner_id.in_(learner_ids))
+    )
+    return {
+        (learner_id, element_id): tracking.sign_off_text(name, signed_at)
+        for learner_id, element_id, name, signed_at in rows
+    }
+
+
 def matrix_elements(
     learners: Sequence[User],
     elements: Sequence[Element],
@@ -398,16 +419,14 @@ def matrix_elements(
     """These learners' rows of each element: a fixed number of queries however many."""
     ids = [learner.id for learner in learners]
     attempts = _latest_attempts(ids, [e.id for e in elements]) if ids else {}
-    signed = tracking.sign_offs_for(ids) if ids else {}
+    signed = _sign_off_texts(ids) if ids else {}
     found = []
     for element in elements:
         element_points = tuple(points.get(element.id, []))
         rows = []
         for learner in learners:
             mine = [a for a in attempts.get(learner.id, []) if a.element_id == element.id]
-            sign_off = signed.get((learner.id, element.id))
-            text = tracking.signed_off_text(sign_off) if sign_off is not None else None
-            rows.append(_row(learner, element_points, mine, text))
+            rows.append(_row(learner, element_points, mine, signed.get((learner.id, element.id))))
         found.append(
             CohortElement(
                 element, element_points, tuple(rows), totals.get(element.id) if totals else None
