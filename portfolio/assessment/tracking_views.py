@@ -52,13 +52,14 @@ def learner(learner_id: int) -> str:
     person = accounts.visible_learner(current_user, learner_id)
     if person is None:
         abort(404)
-    grids = tracking.tracking_grid(person)
+    items = evidence_services.list_for_learner(person)  # read once: the grid and the list
+    grids = tracking.tracking_grid(person, items)
     return render_template(
         "assessment/learner.html",
         learner=person,
         grids=grids,
         signable={g.element.id for g in grids if signoff.may_sign_off(current_user, person, g)},
-        items=evidence_services.list_for_learner(person),
+        items=items,
     )
 
 
