@@ -496,7 +496,11 @@ def assessor_loads(asked: PageArg, on: date | None = None) -> Paged[AssessorLoad
         .outerjoin(waiting, waiting.c.assessor_id == User.id)
         .order_by(User.name, User.id)
     )
-    page = paginate(query, asked, scalars=False)  # type: ignore[arg-type]
+    # Counted without the two GROUP BYs (outer joins of one row per assessor: the same number).
+    total = db.session.scalar(
+        select(func.count()).select_from(UserRole).where(UserRole.role == Role.ASSESSOR)
+    )
+    page = paginate(query, asked, scalars=False, total=total or 0)  # type: ignore[arg-type]
     return Paged(
         [AssessorLoad(u, int(n), int(w), int(s), int(o)) for u, n, w, s, o in page.items],
         page.total,
