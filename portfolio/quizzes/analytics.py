@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from portfolio.auth.models import Cohort, Role, User, UserRole
 from portfolio.core import charts
@@ -41,6 +41,7 @@ from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
+from portfolio.quizzes import bank
 from portfolio.quizzes.models import (
     ElementLearner,
     HeldMisconception,
@@ -227,18 +228,8 @@ def question_stats(quiz: Quiz) -> list[QuestionStats]:
     return _stats_for(quiz.questions)
 
 
-def _questions(filters: Filters) -> Select[Question]:
-    query = (
-        select(Question)
-        .join(Quiz, Question.quiz_id == Quiz.id)
-        .options(joinedload(Question.quiz))
-        .order_by(Quiz.element_id, Quiz.title, Quiz.id, Question.position, Question.id)
-    )
-    if filters.element_id:
-        query = query.where(Quiz.element_id == filters.element_id)
-    if filters.quiz_id:
-        query = query.where(Question.quiz_id == filters.quiz_id)
-    return query
+def _questions(filters: Filters) -> Select[Any]:
+    return bank.questions_in_order(filters.quiz_id, filters.element_id)
 
 
 def question_page(filters: Filters, asked: PageArg) -> Paged[QuestionStats]:

@@ -72,17 +72,24 @@ def quiz_choices() -> list[QuizChoice]:
     return [QuizChoice(quiz, int(n)) for quiz, n in rows]
 
 
-def _questions(filters: BankFilters) -> Select[Any]:
+def questions_in_order(quiz_id: str | None = None, element_id: str | None = None) -> Select[Any]:
+    """Questions with their quiz, as the bank and the analytics list them: by element, quiz
+    title, then position; narrowed to one quiz or element when given."""
     query = (
         select(Question)
         .join(Quiz, Question.quiz_id == Quiz.id)
         .options(joinedload(Question.quiz))
         .order_by(Quiz.element_id, Quiz.title, Quiz.id, Question.position, Question.id)
     )
-    if filters.quiz_id:
-        query = query.where(Question.quiz_id == filters.quiz_id)
-    if filters.element_id:
-        query = query.where(Quiz.element_id == filters.element_id)
+    if quiz_id:
+        query = query.where(Question.quiz_id == quiz_id)
+    if element_id:
+        query = query.where(Quiz.element_id == element_id)
+    return query
+
+
+def _questions(filters: BankFilters) -> Select[Any]:
+    query = questions_in_order(filters.quiz_id, filters.element_id)
     if filters.status is not None:
         query = query.where(Question.status == filters.status)
     if filters.text:
