@@ -157,6 +157,26 @@ def test_the_same_draft_in_two_tabs_shows_both_versions_and_the_learner_chooses(
     a11y.check(first)
 
 
+def test_text_typed_before_the_autosave_script_runs_is_still_saved(
+    browser: Any, live_server: LiveServer, contexts: list[BrowserContext]
+) -> None:
+    """On a slow connection the learner can type before the deferred script has run; what they
+    typed differs from the page as the server wrote it, so it is saved when the script starts."""
+    learner = live_server.users.learner
+    item = Factory(live_server.app).evidence(learner, title="Slow line", filled=False)
+    context = _new_context(browser, live_server, contexts)
+    page = context.new_page()
+    sign_in(page, A11y(), live_server, learner.email, learner.name)
+    page.route("**/autosave.js*", lambda route: route.abort())  # the script has not arrived
+    _open_draft(page, "Slow line")
+    page.get_by_label("Action", exact=True).press_sequentially("Typed early.")
+    expect(_status(page)).to_have_text("")
+    page.unroute("**/autosave.js*")
+    page.add_script_tag(url="/static/js/autosave.js")  # ...and now it has
+    expect(_status(page)).to_have_text(re.compile("^Saved at"), timeout=15_000)
+    assert _stored_draft(live_server, item.id)["action"] == "Typed early."
+
+
 def test_an_expired_session_keeps_the_text_in_the_browser_until_signed_in_again(
     browser: Any, live_server: LiveServer, contexts: list[BrowserContext]
 ) -> None:

@@ -43,7 +43,9 @@
   }
 
   var savedAt = form.getAttribute("data-saved-at") || "";
-  var savedSnapshot = snapshot(entries()); // what the server holds, as far as this page knows
+  // What the server holds, as far as this page knows: the form as the server wrote it, not as it
+  // is now, since on a slow connection the learner may have typed before this script ran.
+  var savedSnapshot = snapshot(defaultEntries());
   var refusedSnapshot = null; // content the server refused as invalid: not resent unchanged
   var inFlight = false;
   var queued = false;
@@ -67,6 +69,38 @@
         return;
       }
       list.push([name, value]);
+    });
+    return list;
+  }
+
+  // The same list as entries(), read from the values the page arrived with (FormData's rules:
+  // tree order, named enabled controls, ticked boxes, selected options).
+  function defaultEntries() {
+    var list = [];
+    Array.prototype.forEach.call(form.elements, function (control) {
+      var name = control.name;
+      var type = (control.type || "").toLowerCase();
+      if (!name || control.disabled || name === "csrf_token" || name === "version") {
+        return;
+      }
+      if (control.tagName === "BUTTON" || control.tagName === "FIELDSET" ||
+          ["submit", "button", "reset", "image", "file"].indexOf(type) !== -1) {
+        return;
+      }
+      if (type === "checkbox" || type === "radio") {
+        if (control.defaultChecked) {
+          list.push([name, control.getAttribute("value") === null ? "on" : control.value]);
+        }
+      } else if (control.tagName === "SELECT") {
+        var options = Array.prototype.slice.call(control.options);
+        var chosen = options.filter(function (option) { return option.defaultSelected; });
+        if (!chosen.length && !control.multiple && options.length) {
+          chosen = [options[0]];
+        }
+        chosen.forEach(function (option) { list.push([name, option.value]); });
+      } else {
+        list.push([name, control.defaultValue]);
+      }
     });
     return list;
   }
@@ -697,4 +731,9 @@
   dropOldBackups();
   offerBackup();
   show("Your draft saves as you type.", false, false);
+  if (dirty()) {
+    // Typed before this script ran: keep it in this browser and send it as if typed now.
+    backup();
+    schedule();
+  }
 })();
