@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -30,6 +30,7 @@ from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.extensions import db
+from portfolio.qualifications.models import Element
 
 # Working days are the centre's: a submission made at 00:30 on a summer Tuesday in London was
 # made on the Tuesday, though it is still Monday in UTC.
@@ -145,6 +146,31 @@ class QueueItem:
         return self.submission.evidence.learner
 
 
+class Named(NamedTuple):
+    """Someone as a list shows them: the id its links need, and their name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    """A waiting item as the caseload and overdue lists show it: the columns they print, read
+    as plain values (no entities, no JSON content), with its clock and whether an IQA reopened
+    the decision that had stood on it. `assessor` is only read for the overdue list."""
+
+    submission_id: int
+    evidence_id: int
+    title: str
+    number: int
+    submitted_at: datetime
+    learner: Named
+    element_title: str
+    assessor: Named | None
+    clock: Clock
+    reopened: bool
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """What a list of waiting items is narrowed to; None or "" is no filter. `group` is a
@@ -162,6 +188,7 @@ class QueueFilter:
 
 NO_GROUP = "none"
 _Learner = aliased(User, name="learner")
+_Assessor = aliased(User, name="assessor")
 
 # An assessor's waiting items and learner counts are read learner by learner: by learner,
 # status and clock, so the counts never visit the evidence table. Declared here, beside the
@@ -179,23 +206,51 @@ def _latest_number() -> Any:
     return select(func.max(newer.number)).where(newer.evidence_id == Evidence.id).scalar_subquery()
 
 
-def _waiting(where: QueueFilter, cut: Cutoffs) -> Select[Any]:
-    """Items waiting for a decision (their latest submission, learner and element loaded),
-    narrowed by `where`; unordered."""
+def _waiting_from(query: Select[Any], where: QueueFilter, cut: Cutoffs) -> Select[Any]:
+    """`query` (from Submission) narrowed to the items waiting for a decision (each evidence's
+    latest submission, its learner joined as _Learner) and by `where`; unordered."""
     query = (
-        select(Submission)
-        .join(Evidence, Submission.evidence_id == Evidence.id)
+        query.join(Evidence, Submission.evidence_id == Evidence.id)
         .join(_Learner, Evidence.learner_id == _Learner.id)
         .where(
             Evidence.status == EvidenceStatus.SUBMITTED,
             Submission.number == _latest_number(),
         )
-        .options(
-            contains_eager(Submission.evidence).contains_eager(Evidence.learner.of_type(_Learner)),
-            contains_eager(Submission.evidence).joinedload(Evidence.element),
-        )
     )
     return _narrowed(query, where, cut)
+
+
+def _waiting(where: QueueFilter, cut: Cutoffs) -> Select[Any]:
+    """Items waiting for a decision (their latest submission, learner and element loaded),
+    narrowed by `where`; unordered."""
+    return _waiting_from(select(Submission), where, cut).options(
+        contains_eager(Submission.evidence).contains_eager(Evidence.learner.of_type(_Learner)),
+        contains_eager(Submission.evidence).joinedload(Evidence.element),
+    )
+
+
+def _waiting_rows(where: QueueFilter, cut: Cutoffs, *, assessor: bool = False) -> Select[Any]:
+    """The rows of _waiting(where, cut), oldest clock first: only the columns the lists show
+    (with the learner's assessor when `assessor`)."""
+    columns: list[Any] = [
+        Submission.id,
+        Submission.evidence_id,
+        Submission.title,
+        Submission.number,
+        Submission.submitted_at,
+        Evidence.awaiting_since,
+        _Learner.id.label("learner_id"),
+        _Learner.name.label("learner_name"),
+        Element.title.label("element_title"),
+    ]
+    if assessor:
+        columns += [_Assessor.id.label("assessor_id"), _Assessor.name.label("assessor_name")]
+    query = _waiting_from(select(*columns).select_from(Submission), where, cut).join(
+        Element, Evidence.element_id == Element.id
+    )
+    if assessor:
+        query = query.outerjoin(_Assessor, _Learner.assessor_id == _Assessor.id)
+    return _oldest_first(query)
 
 
 _Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
@@ -250,6 +305,14 @@ def reopened_decisions(submission_ids: Sequence[int]) -> dict[int, Decision]:
     return {d.submission_id: d for d in rows}  # the latest wins
 
 
+def _reopened_ids(submission_ids: Sequence[int]) -> set[int]:
+    """Which of these submissions had a decision reopened (reopened_query, ids alone)."""
+    if not submission_ids:
+        return set()
+    query = reopened_query(submission_ids).with_only_columns(Decision.submission_id)
+    return set(db.session.scalars(query))
+
+
 def reopened_query(submission_ids: Sequence[int]) -> Select[Decision]:
     return (
         select(Decision)
@@ -268,6 +331,36 @@ def _items(submissions: Sequence[Submission], on: date | None) -> list[QueueItem
     return items
 
 
+def _rows(found: Sequence[Any], on: date) -> list[WaitingRow]:
+    """The rows of _waiting_rows with their clocks, in the order given (one more query, for
+    reopenings). Items whose clocks started on the same day share one clock."""
+    reopened = _reopened_ids([r.id for r in found])
+    days, holidays = turnaround_days(), calendar().dates
+    clocks: dict[date, Clock] = {}
+    rows = []
+    for r in found:
+        started = local_date(r.awaiting_since or r.submitted_at)
+        clock = clocks.get(started)
+        if clock is None:
+            clock = clocks[started] = turnaround.clock(started, on, days, holidays)
+        assessor_id = getattr(r, "assessor_id", None)
+        rows.append(
+            WaitingRow(
+                r.id,
+                r.evidence_id,
+                r.title,
+                r.number,
+                r.submitted_at,
+                Named(r.learner_id, r.learner_name),
+                r.element_title,
+                None if assessor_id is None else Named(assessor_id, r.assessor_name),
+                clock,
+                r.id in reopened,
+            )
+        )
+    return rows
+
+
 def queue_item(submission: Submission, on: date | None = None) -> QueueItem | None:
     """This submission as it stands in the queue, or None when it is not waiting."""
     evidence = submission.evidence
@@ -276,28 +369,25 @@ def queue_item(submission: Submission, on: date | None = None) -> QueueItem | No
     return _items([submission], on)[0]
 
 
-def queue_page(where: QueueFilter, asked: PageArg, on: date | None = None) -> Paged[QueueItem]:
+def queue_page(where: QueueFilter, asked: PageArg, on: date | None = None) -> Paged[WaitingRow]:
     """One page of waiting items, oldest clock first, with the whole list counted in SQL:
     three statements (count, page, reopenings) whatever the size of the centre."""
     cut = cutoffs(on)
     total = _waiting_count(where, cut)
-    page = paginate(_oldest_first(_waiting(where, cut)), asked, total=total)
-    return Paged(_items(page.items, cut.on), page.total, page.number, page.size, page.message)
+    page = paginate(_waiting_rows(where, cut), asked, scalars=False, total=total)
+    return Paged(_rows(page.items, cut.on), page.total, page.number, page.size, page.message)
 
 
 def overdue_page(
     where: QueueFilter, asked: PageArg, on: date | None = None, size: int = PAGE_SIZE
-) -> Paged[QueueItem]:
-    """One page of the items past their due date, most overdue first (the IQAs' list)."""
+) -> Paged[WaitingRow]:
+    """One page of the items past their due date, most overdue first (the IQAs' list), each
+    with its learner's assessor (None: nobody is assigned)."""
     cut = cutoffs(on)
     overdue = replace(where, state=ClockState.OVERDUE)
-    query = _oldest_first(_waiting(overdue, cut)).options(
-        contains_eager(Submission.evidence)
-        .contains_eager(Evidence.learner.of_type(_Learner))
-        .joinedload(_Learner.assessor)
-    )
-    page = paginate(query, asked, size, total=_waiting_count(overdue, cut))
-    return Paged(_items(page.items, cut.on), page.total, page.number, page.size, page.message)
+    query = _waiting_rows(overdue, cut, assessor=True)
+    page = paginate(query, asked, size, scalars=False, total=_waiting_count(overdue, cut))
+    return Paged(_rows(page.items, cut.on), page.total, page.number, page.size, page.message)
 
 
 def state_counts(where: QueueFilter, on: date | None = None) -> dict[ClockState, int]:
@@ -378,7 +468,7 @@ def expected_decision(evidence: Evidence) -> date | None:
 class LearnerLoad:
     """One learner on an assessor's caseload, with their items counted."""
 
-    learner: User
+    learner: Named
     waiting: int
     overdue: int
     referred: int
@@ -390,13 +480,14 @@ def _count_where(condition: ColumnElement[bool]) -> Any:
 
 
 def learner_loads(assessor: User, asked: PageArg, on: date | None = None) -> Paged[LearnerLoad]:
-    """A page of the assessor's learners by name, each with their items counted by status and
-    clock in one GROUP BY: three statements (count, page, their roles)."""
+    """A page of the assessor's learners by name (id and name alone), each with their items
+    counted by status and clock in one GROUP BY: two statements (count, page)."""
     cut = cutoffs(on)
     waiting = Evidence.status == EvidenceStatus.SUBMITTED
     query = (
         select(
-            User,
+            User.id,
+            User.name,
             _count_where(waiting).label("waiting"),
             _count_where(and_(waiting, Evidence.awaiting_since < cut.overdue)).label("overdue"),
             _count_where(Evidence.status == EvidenceStatus.REFERRED).label("referred"),
@@ -410,7 +501,10 @@ def learner_loads(assessor: User, asked: PageArg, on: date | None = None) -> Pag
     total = db.session.scalar(select(func.count()).where(User.assessor_id == assessor.id)) or 0
     page = paginate(query, asked, scalars=False, total=total)
     return Paged(
-        [LearnerLoad(u, int(w), int(o), int(r), int(a)) for u, w, o, r, a in page.items],
+        [
+            LearnerLoad(Named(i, n), int(w), int(o), int(r), int(a))
+            for i, n, w, o, r, a in page.items
+        ],
         page.total,
         page.number,
         page.size,
@@ -453,7 +547,7 @@ def caseload_summary(
 class AssessorLoad:
     """One assessor's caseload and the work waiting for them, by clock."""
 
-    assessor: User
+    assessor: Named
     learners: int
     waiting: int
     due_soon: int
@@ -462,7 +556,8 @@ class AssessorLoad:
 
 def assessor_loads(asked: PageArg, on: date | None = None) -> Paged[AssessorLoad]:
     """A page of the assessors by name with their learners and waiting items counted, each
-    count one GROUP BY over the whole centre: four statements however many assessors."""
+    count one GROUP BY over the whole centre (id and name alone of each assessor): two
+    statements (count, page) however many assessors."""
     cut = cutoffs(on)
     waiting = (
         select(
@@ -485,7 +580,8 @@ def assessor_loads(asked: PageArg, on: date | None = None) -> Paged[AssessorLoad
     )
     query = (
         select(
-            User,
+            User.id,
+            User.name,
             func.coalesce(caseloads.c.learners, 0),
             func.coalesce(waiting.c.waiting, 0),
             func.coalesce(waiting.c.due_soon, 0),
@@ -502,7 +598,10 @@ def assessor_loads(asked: PageArg, on: date | None = None) -> Paged[AssessorLoad
     )
     page = paginate(query, asked, scalars=False, total=total or 0)  # type: ignore[arg-type]
     return Paged(
-        [AssessorLoad(u, int(n), int(w), int(s), int(o)) for u, n, w, s, o in page.items],
+        [
+            AssessorLoad(Named(i, name), int(n), int(w), int(s), int(o))
+            for i, name, n, w, s, o in page.items
+        ],
         page.total,
         page.number,
         page.size,

@@ -30,12 +30,15 @@ def add_working_days(start: date, days: int, holidays: Collection[date]) -> date
 
 
 def working_days_between(start: date, end: date, holidays: Collection[date]) -> int:
-    """Working days after `start` up to and including `end`; 0 when `end` is not later."""
-    count, day = 0, start
-    while day < end:
-        day += _ONE_DAY
-        count += is_working_day(day, holidays)
-    return count
+    """Working days after `start` up to and including `end`; 0 when `end` is not later.
+    Counted by whole weeks, not day by day: an item months late costs what a new one does."""
+    if end <= start:
+        return 0
+    weeks, extra = divmod((end - start).days, 7)
+    first = start.weekday() + 1  # the weekday of the first day counted (7 is Monday again)
+    count = weeks * 5 + sum(1 for n in range(first, first + extra) if n % 7 < 5)
+    unique = holidays if isinstance(holidays, set | frozenset) else set(holidays)
+    return count - sum(1 for h in unique if start < h <= end and h.weekday() < 5)
 
 
 class ClockState(enum.StrEnum):
