@@ -21,7 +21,7 @@ from bench.centre.sign_offs import SignOffPlanner, write_sign_offs
 from bench.centre.sizes import PASSWORD, Login, Size, Stats
 from bench.centre.staff import PeoplePlanner, write_people, write_plans
 from portfolio.assessment.models import AssessorStatus
-from portfolio.assessment.progress import rebuild_points_met
+from portfolio.assessment.progress import rebuild_progress
 from portfolio.auth.models import Role
 from portfolio.auth.services import hash_password
 from portfolio.core.audit import AuditEntry
@@ -74,7 +74,7 @@ def build_centre(
     write_samples(plan)
     write_sign_offs(plan)
     # The met points the services keep with every decision (the cohort totals read them).
-    rebuild_points_met()
+    rebuild_progress()
     step("people, evidence, decisions, samples and sign-offs written")
     audit_rows = write_audit(plan)
     step(f"{audit_rows:,} audit entries written")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Result,
     Select,
@@ -25,17 +26,10 @@ from sqlalchemy.orm import aliased
 
 from portfolio.assessment import tracking
 from portfolio.assessment.caseload import name_matches
-from portfolio.assessment.models import (
-    Decision,
-    ElementSignOff,
-    PointDecision,
-    PointMet,
-    PointStatus,
-)
+from portfolio.assessment.models import ElementSignOff, PointMet, PointUnderWay
 from portfolio.auth.models import Cohort, Role, User, UserRole
 from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.core.tables import Cell, Heading, Row, Table
-from portfolio.evidence.models import Evidence, Submission, submission_claim
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element, MarkingPoint
@@ -224,7 +218,7 @@ class CohortElement:
                 r.learner.name, endpoint="assessment.learner", args=(("learner_id", r.learner.id),)
             ),
             (
-                *(Cell(c.label, c.value) for c in r.cells),
+                *(c.cell for c in r.cells),
                 Cell(f"{r.met_count} of {len(self.points)}"),
                 Cell(r.sign_off_text),
             ),
@@ -264,122 +258,40 @@ class CohortMatrix:
         return [e.table for e in self.elements]
 
 
-def _latest_submissions(learner_ids: Any, element_ids: Sequence[str] | None) -> Any:
-    """The latest submission of each of these learners' items (learner_ids: a list or a
-    subquery of ids), optionally of some elements only, as a subquery."""
-    newer = aliased(Submission, name="newer")
-    query = (
-        select(
-            Submission.id.label("submission_id"),
-            Submission.number,
-            Evidence.learner_id,
-            Evidence.element_id,
+# A point's progress as kept (portfolio/assessment/progress.py): met, or under way; a point in
+# neither table is not started.
+_MET, _UNDER_WAY = "met", "in_progress"
+_PROGRESS = {_MET: tracking.Progress.MET, _UNDER_WAY: tracking.Progress.IN_PROGRESS}
+
+
+def _kept_progress(learner_ids: Any, element_ids: Sequence[str]) -> CompoundSelect[Any]:
+    """(learner_id, element_id, marking_point_id, state) of these learners' (a list or a
+    subquery of ids) met and under-way points of these elements: one statement reading the
+    two kept tables through their primary keys."""
+    return union_all(
+        *(
+            select(
+                table.learner_id,
+                table.element_id,
+                table.marking_point_id,
+                literal(state).label("state"),
+            ).where(table.learner_id.in_(learner_ids), table.element_id.in_(element_ids))
+            for table, state in ((PointMet, _MET), (PointUnderWay, _UNDER_WAY))
         )
-        .join(Evidence, Evidence.id == Submission.evidence_id)
-        .where(
-            Evidence.learner_id.in_(learner_ids),
-            Submission.number
-            == select(func.max(newer.number))
-            .where(newer.evidence_id == Submission.evidence_id)
-            .scalar_subquery(),
-        )
     )
-    if element_ids is not None:
-        query = query.where(Evidence.element_id.in_(element_ids))
-    return query.subquery()
-
-
-# The columns read of a latest submission, its claims and its live decision's marks.
-def _claims_query(latest: Any) -> Select[*tuple[Any, ...]]:
-    return select(submission_claim.c.submission_id, submission_claim.c.marking_point_id).join(
-        latest, latest.c.submission_id == submission_claim.c.submission_id
-    )
-
-
-def _decisions_query(latest: Any) -> Select[*tuple[Any, ...]]:
-    return (
-        select(
-            Decision.submission_id,
-            Decision.id,
-            Decision.needs_countersignature,
-            Decision.countersigned_at,
-            PointDecision.marking_point_id,
-            PointDecision.status,
-        )
-        .join(latest, latest.c.submission_id == Decision.submission_id)
-        .outerjoin(PointDecision, PointDecision.decision_id == Decision.id)
-        .where(Decision.superseded_at.is_(None))
-    )
-
-
-@dataclass
-class _Decided:
-    """Claims and live decisions by submission id: rows of _claims_query and
-    _decisions_query, indexed once."""
-
-    claims: dict[int, set[str]]
-    decisions: dict[int, tuple[int | None, bool]]
-    marks: dict[int, dict[str, PointStatus]]
-
-    @classmethod
-    def of(cls, claimed: Iterable[Any], decided: Iterable[Any]) -> _Decided:
-        found = cls(defaultdict(set), {}, defaultdict(dict))
-        for submission_id, point_id, *_ in claimed:
-            found.claims[submission_id].add(point_id)
-        for submission_id, decision_id, needs, countersigned_at, point_id, status, *_ in decided:
-            found.decisions[submission_id] = (decision_id, needs and countersigned_at is None)
-            if point_id is not None:
-                found.marks[submission_id][point_id] = status
-        return found
-
-    def attempts(self, latest: Iterable[Any]) -> list[tracking.LatestAttempt]:
-        """Latest submissions (rows of submission_id, number, element_id) as tracking reads
-        them."""
-        found = []
-        for submission_id, number, element_id, *_ in latest:
-            decision, awaiting = self.decisions.get(submission_id, (None, False))
-            found.append(
-                tracking.LatestAttempt(
-                    element_id,
-                    number,
-                    frozenset(self.claims.get(submission_id, ())),
-                    decision,
-                    awaiting,
-                    self.marks.get(submission_id, {}),
-                )
-            )
-        return found
-
-
-def _latest_attempts(
-    learner_ids: Sequence[int], element_ids: Sequence[str] | None = None
-) -> dict[int, list[tracking.LatestAttempt]]:
-    """Every learner's items' latest submissions with their claims and live decisions, by
-    learner: three queries for any number of learners."""
-    latest = _latest_submissions(learner_ids, element_ids)
-    decided = _Decided.of(
-        db.session.execute(_claims_query(latest)), db.session.execute(_decisions_query(latest))
-    )
-    submissions: dict[int, list[Any]] = defaultdict(list)
-    for submission_id, number, learner_id, element_id in db.session.execute(select(latest)):
-        submissions[learner_id].append((submission_id, number, element_id))
-    return {learner_id: decided.attempts(rows) for learner_id, rows in submissions.items()}
 
 
 def _row(
     learner: Learner,
     points: Sequence[MarkingPoint],
-    attempts: Sequence[tracking.LatestAttempt],
+    states: Mapping[str, str],
     signed_off: str | None,
 ) -> CohortRow:
-    """One learner against one element's points, from their items of that element. An item
-    that neither claims nor marks a point gives it an empty cell, which neither meets it nor
-    puts it in progress, so only the items that name the point are read for it."""
+    """One learner against one element's points, from their kept states by point id."""
+    # A list first: tuple() of a generator grows and resizes, which leaves CPython's tuple
+    # free lists full of the final size and the CSV's memory looking as if it grew.
     cells = tuple(
-        tracking.GridRow(
-            p, tuple(a.cell(p.id) for a in attempts if p.id in a.marks or p.id in a.claims)
-        ).progress
-        for p in points
+        [_PROGRESS.get(states.get(p.id, ""), tracking.Progress.NOT_STARTED) for p in points]
     )
     return CohortRow(learner, cells, signed_off)
 
@@ -416,21 +328,28 @@ def matrix_elements(
     points: Mapping[str, Sequence[MarkingPoint]],
     totals: Mapping[str, ElementTotals] | None = None,
 ) -> tuple[CohortElement, ...]:
-    """These learners' rows of each element: a fixed number of queries however many."""
+    """These learners' rows of each element: two statements however many."""
     ids = [learner.id for learner in learners]
-    attempts = _latest_attempts(ids, [e.id for e in elements]) if ids else {}
+    states: dict[tuple[int, str], dict[str, str]] = defaultdict(dict)
+    if ids:
+        kept = _kept_progress(ids, [e.id for e in elements])
+        for learner_id, element_id, point_id, state in db.session.execute(kept):
+            states[learner_id, element_id][point_id] = state
     signed = _sign_off_texts(ids) if ids else {}
     found = []
     for element in elements:
         element_points = tuple(points.get(element.id, []))
-        rows = []
-        for learner in learners:
-            mine = [a for a in attempts.get(learner.id, []) if a.element_id == element.id]
-            rows.append(_row(learner, element_points, mine, signed.get((learner.id, element.id))))
-        found.append(
-            CohortElement(
-                element, element_points, tuple(rows), totals.get(element.id) if totals else None
+        rows = tuple(
+            _row(
+                learner,
+                element_points,
+                states.get((learner.id, element.id), {}),
+                signed.get((learner.id, element.id)),
             )
+            for learner in learners
+        )
+        found.append(
+            CohortElement(element, element_points, rows, totals.get(element.id) if totals else None)
         )
     return tuple(found)
 
@@ -568,10 +487,10 @@ def _streamed(query: Select[*tuple[Any, ...]], size: int) -> Result[*tuple[Any, 
 
 def _matrix_rows(
     viewer: User, where: CohortFilter, elements: Sequence[Element], size: int
-) -> Generator[tuple[str, Learner, list[tracking.LatestAttempt], str | None]]:
+) -> Generator[tuple[str, Learner, dict[str, str], str | None]]:
     """Every (element, learner) of the matrix in the CSV's order (elements as listed, then
-    learners by name), with the learner's latest attempts of the element and its sign-off:
-    five statements, each run once over the whole filtered set and read through a cursor
+    learners by name), with the learner's kept point states of the element and its sign-off:
+    three statements, each run once over the whole filtered set and read through a cursor
     `size` rows at a time, merged here learner by learner. The cursors are closed when this
     generator ends or is closed (a download finished or abandoned)."""
     query = learners_query(viewer, where)
@@ -585,25 +504,16 @@ def _matrix_rows(
         rank = case({e: n for n, e in enumerate(ids)}, value=element_id, else_=len(ids))
         return (rank, chosen.c.name, chosen.c.id)
 
-    latest = _latest_submissions(select(chosen.c.id), ids)
-    learner = (latest.c.element_id, latest.c.learner_id)
+    kept = _kept_progress(select(chosen.c.id), ids).subquery("kept")
     assessor = aliased(User, name="assessor")
     queries: tuple[Select[*tuple[Any, ...]], ...] = (
         select(Element.id, chosen.c.id, chosen.c.name)
         .select_from(chosen)
         .join(Element, Element.id.in_(ids))
         .order_by(*order(Element.id)),
-        select(latest.c.submission_id, latest.c.number, *learner)
-        .join(chosen, chosen.c.id == latest.c.learner_id)
-        .order_by(*order(latest.c.element_id), latest.c.submission_id),
-        _claims_query(latest)
-        .add_columns(*learner)
-        .join(chosen, chosen.c.id == latest.c.learner_id)
-        .order_by(*order(latest.c.element_id)),
-        _decisions_query(latest)
-        .add_columns(*learner)
-        .join(chosen, chosen.c.id == latest.c.learner_id)
-        .order_by(*order(latest.c.element_id)),
+        select(kept.c.marking_point_id, kept.c.state, kept.c.element_id, kept.c.learner_id)
+        .join(chosen, chosen.c.id == kept.c.learner_id)
+        .order_by(*order(kept.c.element_id)),
         select(
             assessor.name,
             ElementSignOff.signed_at,
@@ -620,15 +530,13 @@ def _matrix_rows(
         for q in queries:
             results.append(_streamed(q, size))
         everyone, *rest = results
-        submitted, claimed, decided, signed = (_Ordered(iter(r), slice(-2, None)) for r in rest)
+        states, signed = (_Ordered(iter(r), slice(-2, None)) for r in rest)
         for element_id, learner_id, name in everyone:
             key = (element_id, learner_id)
-            attempts = _Decided.of(claimed.take(key), decided.take(key)).attempts(
-                submitted.take(key)
-            )
+            mine = {point_id: state for point_id, state, *_ in states.take(key)}
             sign_off = next(iter(signed.take(key)), None)
             text = None if sign_off is None else tracking.sign_off_text(*sign_off[:2])
-            yield element_id, LearnerRef(learner_id, name), attempts, text
+            yield element_id, LearnerRef(learner_id, name), mine, text
     finally:
         for result in results:
             result.close()
@@ -657,8 +565,8 @@ def csv_lines(
             yield [part.caption]
             yield [c.text for c in part.columns]
             while ahead is not None and ahead[0] == element.id:
-                _, learner, attempts, signed_off = ahead
-                yield part.row(_row(learner, part.points, attempts, signed_off)).texts
+                _, learner, states, signed_off = ahead
+                yield part.row(_row(learner, part.points, states, signed_off)).texts
                 ahead = next(rows, None)
             for foot in part.foot:
                 yield foot.texts

@@ -122,6 +122,24 @@ class PointMet(Base):
         String(64), ForeignKey("marking_point.id"), primary_key=True
     )
 
+class PointUnderWay(Base):
+    """A marking point in progress for a learner, kept beside point_met: not met, and an item's
+    latest attempt claims it without a standing mark on it, marks it not yet met, or marks it
+    in a trainee's decision awaiting countersignature (the cohort matrix's "In progress").
+    Rewritten with point_met by portfolio/assessment/progress.py in the same transactions, so
+    a page of the matrix reads its learners' few rows instead of their items' every claim and
+    decision."""
+
+    __tablename__ = "point_under_way"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    element_id: Mapped[str] = mapped_column(String(64), ForeignKey("element.id"), primary_key=True)
+    marking_point_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("marking_point.id"), primary_key=True
+    )
+
 
 class CommentBankEntry(Base):
     """A reusable comment for one marking point, kept by assessors."""

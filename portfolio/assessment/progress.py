@@ -1,32 +1,52 @@
-"""The marking points each learner has met, kept in point_met for the cohort totals.
+"""Each learner's progress on each marking point, kept for the cohort matrix and its totals:
+point_met (met) and point_under_way (in progress); a point in neither is not started.
 
 A point is met when a standing decision (not superseded; a trainee's only once countersigned)
-on an item's latest attempt marks it met: what the tracking grid and the cohort matrix read
-from the decisions themselves. `refresh_points_met` works a learner's met points of one element
-out again from those rows and rewrites them; every service that changes them calls it in its
-own transaction (recording a decision, an IQA reopening one, a countersignature, a new attempt
-at an item), so the kept rows never disagree with the decisions. `rebuild_points_met` fills the
-table for everyone (the generated centre, and the migration's backfill does the same)."""
+on an item's latest attempt marks it met. It is under way when it is not met and an item's
+latest attempt claims it without a standing mark on it, or its live decision marks it not yet
+met, or marks it at all in a trainee's decision awaiting countersignature: what the tracking
+grid and the cohort matrix would work out from the decisions themselves.
+
+`refresh_progress` works a learner's points of one element out again from those rows and
+rewrites both tables; every service that can change them calls it in its own transaction
+(recording a decision, an IQA reopening one, a countersignature, a new attempt at an item), so
+the kept rows never disagree with the decisions. `rebuild_progress` fills both for everyone
+(the generated centre; the migrations' backfills do the same)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Insert, and_, delete, func, insert, or_, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from portfolio.assessment.models import Decision, PointDecision, PointMet, PointStatus
+from portfolio.assessment.models import (
+    Decision,
+    PointDecision,
+    PointMet,
+    PointStatus,
+    PointUnderWay,
+)
 from portfolio.evidence import events
-from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
+from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
 from portfolio.extensions import db
+
+
+def _is_latest() -> ColumnElement[bool]:
+    """The submission is its item's latest attempt (older attempts' decisions are history)."""
+    newer = aliased(Submission, name="newer")
+    return ~(
+        select(newer.id)
+        .where(newer.evidence_id == Submission.evidence_id, newer.number > Submission.number)
+        .exists()
+    )
 
 
 def met_points(*where: ColumnElement[bool]) -> Any:
     """(learner_id, element_id, marking_point_id) of every point met, once each, of the items
     `where` selects. Only an accepted or referred item's latest attempt carries a standing
     decision, so only those items are read; an older attempt's decision is history."""
-    newer = aliased(Submission, name="newer")
     return (
         select(Evidence.learner_id, Evidence.element_id, PointDecision.marking_point_id)
         .select_from(Evidence)
@@ -35,9 +55,7 @@ def met_points(*where: ColumnElement[bool]) -> Any:
         .join(PointDecision, PointDecision.decision_id == Decision.id)
         .where(
             Evidence.status.in_([EvidenceStatus.ACCEPTED, EvidenceStatus.REFERRED]),
-            ~select(newer.id)
-            .where(newer.evidence_id == Submission.evidence_id, newer.number > Submission.number)
-            .exists(),
+            _is_latest(),
             Decision.superseded_at.is_(None),
             # A trainee's decision meets nothing until it is countersigned.
             or_(Decision.needs_countersignature.is_(False), Decision.countersigned_at.is_not(None)),
@@ -48,38 +66,101 @@ def met_points(*where: ColumnElement[bool]) -> Any:
     )
 
 
-def _insert_ignoring_present(rows: Any) -> Insert:
+def under_way_points(*where: ColumnElement[bool]) -> Any:
+    """(learner_id, element_id, marking_point_id) of every point under way on the items `where`
+    selects, met or not (the refresh leaves out the met ones): claimed on a latest attempt with
+    no standing mark on it, or marked by the live decision not yet met, or marked at all by a
+    trainee's decision awaiting countersignature."""
+    live_mark = (
+        select(PointDecision.decision_id)
+        .join(Decision, Decision.id == PointDecision.decision_id)
+        .where(
+            Decision.submission_id == Submission.id,
+            Decision.superseded_at.is_(None),
+            PointDecision.marking_point_id == submission_claim.c.marking_point_id,
+        )
+        .exists()
+    )
+    claimed = (
+        select(Evidence.learner_id, Evidence.element_id, submission_claim.c.marking_point_id)
+        .select_from(Evidence)
+        .join(Submission, Submission.evidence_id == Evidence.id)
+        .join(submission_claim, submission_claim.c.submission_id == Submission.id)
+        .where(_is_latest(), ~live_mark, *where)
+    )
+    marked = (
+        select(Evidence.learner_id, Evidence.element_id, PointDecision.marking_point_id)
+        .select_from(Evidence)
+        .join(Submission, Submission.evidence_id == Evidence.id)
+        .join(Decision, Decision.submission_id == Submission.id)
+        .join(PointDecision, PointDecision.decision_id == Decision.id)
+        .where(
+            _is_latest(),
+            Decision.superseded_at.is_(None),
+            or_(
+                PointDecision.status == PointStatus.NOT_YET_MET,
+                and_(
+                    Decision.needs_countersignature.is_(True),
+                    Decision.countersigned_at.is_(None),
+                ),
+            ),
+            *where,
+        )
+    )
+    return union(claimed, marked)  # UNION: once each
+
+
+def _insert_ignoring_present(table: type[PointMet] | type[PointUnderWay], rows: Any) -> Insert:
     """INSERT ... SELECT that skips rows already there: a transaction refreshing the same
     learner at the same moment may have written them first."""
     columns = ["learner_id", "element_id", "marking_point_id"]
     if db.engine.dialect.name == "postgresql":
-        return postgresql.insert(PointMet).from_select(columns, rows).on_conflict_do_nothing()
+        return postgresql.insert(table).from_select(columns, rows).on_conflict_do_nothing()
     if db.engine.dialect.name == "sqlite":
-        return sqlite.insert(PointMet).from_select(columns, rows).on_conflict_do_nothing()
-    return insert(PointMet).from_select(columns, rows)
+        return sqlite.insert(table).from_select(columns, rows).on_conflict_do_nothing()
+    return insert(table).from_select(columns, rows)
 
 
-def refresh_points_met(learner_id: int, element_id: str) -> None:
-    """Work out again which points of the element the learner has met and keep exactly those.
-    Call inside the transaction of the change, after it (the session flushes it first)."""
-    db.session.execute(
-        delete(PointMet).where(PointMet.learner_id == learner_id, PointMet.element_id == element_id)
-    )
-    db.session.execute(
-        _insert_ignoring_present(
-            met_points(Evidence.learner_id == learner_id, Evidence.element_id == element_id)
+def _not_met(rows: Any) -> Any:
+    """The rows of a (learner_id, element_id, marking_point_id) query not in point_met."""
+    found = rows.subquery()
+    return select(found.c.learner_id, found.c.element_id, found.c.marking_point_id).where(
+        ~select(PointMet.learner_id)
+        .where(
+            PointMet.learner_id == found.c.learner_id,
+            PointMet.element_id == found.c.element_id,
+            PointMet.marking_point_id == found.c.marking_point_id,
         )
+        .exists()
     )
 
 
-def rebuild_points_met() -> int:
-    """Every learner's met points worked out again from the decisions; the caller commits.
-    Returns how many are kept."""
+def refresh_progress(learner_id: int, element_id: str) -> None:
+    """Work out again which points of the element the learner has met and which are under way,
+    and keep exactly those. Call inside the transaction of the change, after it (the session
+    flushes it first)."""
+    for table in (PointMet, PointUnderWay):
+        db.session.execute(
+            delete(table).where(table.learner_id == learner_id, table.element_id == element_id)
+        )
+    mine = (Evidence.learner_id == learner_id, Evidence.element_id == element_id)
+    db.session.execute(_insert_ignoring_present(PointMet, met_points(*mine)))
+    db.session.execute(_insert_ignoring_present(PointUnderWay, _not_met(under_way_points(*mine))))
+
+
+def rebuild_progress() -> tuple[int, int]:
+    """Every learner's met and under-way points worked out again from the decisions; the
+    caller commits. Returns how many of each are kept."""
     db.session.execute(delete(PointMet))
-    db.session.execute(_insert_ignoring_present(met_points()))
-    return int(db.session.scalar(select(func.count()).select_from(PointMet)) or 0)
+    db.session.execute(delete(PointUnderWay))
+    db.session.execute(_insert_ignoring_present(PointMet, met_points()))
+    db.session.execute(_insert_ignoring_present(PointUnderWay, _not_met(under_way_points())))
+    return (
+        int(db.session.scalar(select(func.count()).select_from(PointMet)) or 0),
+        int(db.session.scalar(select(func.count()).select_from(PointUnderWay)) or 0),
+    )
 
 
 @events.attempt_submitted.connect
 def _on_attempt_submitted(evidence: Evidence) -> None:
-    refresh_points_met(evidence.learner_id, evidence.element_id)
+    refresh_progress(evidence.learner_id, evidence.element_id)

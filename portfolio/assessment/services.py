@@ -192,7 +192,7 @@ def record_decision(
         # The unique index on live decisions and the item's version both stop a second
         # decision made at the same moment (a double click, two tabs): it fails here.
         db.session.flush()
-        progress.refresh_points_met(learner_id, evidence.element_id)
+        progress.refresh_progress(learner_id, evidence.element_id)
         comment_bank.add_to_bank(assessor, marks)
         audit.record(
             "decision.recorded",
@@ -238,5 +238,5 @@ def reopen_decision(decision: Decision, by: User | None = None) -> None:
     if reopened.rowcount != 1:  # type: ignore[attr-defined]
         raise DecisionRefused("This decision has already been reopened.")
     evidence_services.mark_decided(submission, EvidenceStatus.SUBMITTED)
-    progress.refresh_points_met(submission.evidence.learner_id, submission.evidence.element_id)
+    progress.refresh_progress(submission.evidence.learner_id, submission.evidence.element_id)
     signoff.withdraw_sign_offs_resting_on(decision, by.id if by else None)

@@ -45,9 +45,16 @@ class Progress(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"met": "Met", "in_progress": "In progress", "not_started": "Not started"}[
-            self.value
-        ]
+        return _PROGRESS_LABELS[self]
+
+    @property
+    def cell(self) -> Cell:
+        """The matrix cell that shows it (the same three for every learner: made once)."""
+        return _PROGRESS_CELLS[self]
+
+
+_PROGRESS_LABELS = {"met": "Met", "in_progress": "In progress", "not_started": "Not started"}
+_PROGRESS_CELLS = {p: Cell(_PROGRESS_LABELS[p], str(p)) for p in Progress}
 
 
 _UNDER_WAY = {CellState.CLAIMED, CellState.NOT_YET_MET, CellState.AWAITING_COUNTERSIGNATURE}

@@ -110,7 +110,7 @@ def countersign(decision: Decision, by: User) -> None:
         db.session.rollback()
         raise Refused("This decision has already been countersigned.")
     item = decision.submission.evidence
-    progress.refresh_points_met(item.learner_id, item.element_id)
+    progress.refresh_progress(item.learner_id, item.element_id)
     audit.record(
         "decision.countersigned",
         "decision",

@@ -59,7 +59,7 @@ def _refresh(submission: Submission) -> None:
     """As the services do in the same transaction: the learner's kept met points."""
     db.session.flush()
     item = submission.evidence
-    progress.refresh_points_met(item.learner_id, item.element_id)
+    progress.refresh_progress(item.learner_id, item.element_id)
 
 
 def supersede(decision_id: int) -> None:

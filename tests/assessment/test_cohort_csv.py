@@ -138,7 +138,7 @@ class Centre:
                     if n % 5 == 0
                 ],
             )
-            progress.rebuild_points_met()  # as the services keep them, decision by decision
+            progress.rebuild_progress()  # as the services keep them, decision by decision
             db.session.commit()
         self.learners += count
 

@@ -1,17 +1,27 @@
-"""The kept met points (point_met) agree with the decisions after every change the services
-make that can alter them: a decision (met, not yet met), a trainee's decision and its
-countersignature, an IQA reopening a decision, and a referred item sent again. The cohort
-totals read these rows; the matrix's cells read the decisions themselves."""
+"""The kept progress (point_met and point_under_way) agrees with the decisions after every
+change the services make that can alter it: a submission, a decision (met, not yet met), a
+trainee's decision and its countersignature, an IQA reopening a decision, and a referred item
+sent again. The cohort matrix and its totals read these rows; they are checked here against
+each learner's own tracking grid, which works progress out from the decisions in Python."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from sqlalchemy import select
 
-from portfolio.assessment import progress
+from portfolio.assessment import progress, tracking
 from portfolio.assessment import services as assessment
 from portfolio.assessment.marking import PointMark
-from portfolio.assessment.models import AssessorStatus, Outcome, PointMet, PointStatus
-from portfolio.auth.models import Role, User
+from portfolio.assessment.models import (
+    AssessorStatus,
+    Outcome,
+    PointMet,
+    PointStatus,
+    PointUnderWay,
+)
+from portfolio.auth.models import Role, User, UserRole
 from portfolio.evidence.models import Submission
 from portfolio.extensions import db
 from portfolio.iqa import countersigning
@@ -23,22 +33,53 @@ MET = PointMark(PointStatus.MET, "")
 NOT_YET = PointMark(PointStatus.NOT_YET_MET, "Show the RA form.")
 
 
-def _kept() -> set[tuple[int, str, str]]:
-    rows = db.session.execute(
-        select(PointMet.learner_id, PointMet.element_id, PointMet.marking_point_id)
-    )
+Kept = tuple[int, str, str]
+
+
+def _kept(table: type[PointMet] | type[PointUnderWay] = PointMet) -> set[Kept]:
+    rows = db.session.execute(select(table.learner_id, table.element_id, table.marking_point_id))
     return {(r[0], r[1], r[2]) for r in rows}
 
 
-def _worked_out() -> set[tuple[int, str, str]]:
-    return {(r[0], r[1], r[2]) for r in db.session.execute(progress.met_points())}
+def _from_the_grids() -> tuple[set[Kept], set[Kept]]:
+    """(met, in progress) as every learner's tracking grid shows them."""
+    met: set[Kept] = set()
+    under_way: set[Kept] = set()
+    learners = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.LEARNER)
+    ).all()
+    for learner in learners:
+        for grid in tracking.tracking_grid(learner):
+            for row in grid.rows:
+                key = (learner.id, grid.element.id, row.point.id)
+                if row.progress is tracking.Progress.MET:
+                    met.add(key)
+                elif row.progress is tracking.Progress.IN_PROGRESS:
+                    under_way.add(key)
+    return met, under_way
 
 
 def _agree() -> set[str]:
+    """The kept rows equal the grids'; returns the met points' ids."""
     db.session.expire_all()
-    kept = _kept()
-    assert kept == _worked_out()
-    return {point for _, _, point in kept}
+    met, under_way = _from_the_grids()
+    assert _kept(PointMet) == met
+    assert _kept(PointUnderWay) == under_way
+    return {point for _, _, point in met}
+
+
+def _backfilled_by_migration_0018() -> set[Kept]:
+    """What migration 0018's INSERT ... SELECT would write into point_under_way now."""
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0018_point_under_way.py"
+    spec = importlib.util.spec_from_file_location("migration_0018", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return {(r[0], r[1], r[2]) for r in db.session.execute(migration._under_way())}
+
+
+def _under_way() -> set[str]:
+    return {point for _, _, point in _kept(PointUnderWay)}
 
 
 def _fresh(submission: Submission) -> Submission:
@@ -58,6 +99,7 @@ def test_the_kept_points_follow_every_change(ctx: None, make: Factory) -> None:
 
     # Referred: the point met on this attempt counts until the item is sent again.
     referred = make.submission(lily, claims=("pts-a.1", "pts-a.4"))
+    assert _agree() == set() and _under_way() == {"pts-a.1", "pts-a.4"}
     assessment.record_decision(
         alan,
         _fresh(referred),
@@ -65,7 +107,7 @@ def test_the_kept_points_follow_every_change(ctx: None, make: Factory) -> None:
         Outcome.REFERRED,
         "Attach the RA form.",
     )
-    assert _agree() == {"pts-a.1"}
+    assert _agree() == {"pts-a.1"} and _under_way() == {"pts-a.4"}
     again = resubmit(referred.evidence_id, ("pts-a.1", "pts-a.4"))
     assert _agree() == set()
     accepted = assessment.record_decision(
@@ -76,7 +118,7 @@ def test_the_kept_points_follow_every_change(ctx: None, make: Factory) -> None:
     # Reopened by an IQA: nothing of it stands until it is decided again.
     assessment.reopen_decision(accepted, iqa)
     db.session.commit()
-    assert _agree() == set()
+    assert _agree() == set() and _under_way() == {"pts-a.1", "pts-a.4"}  # back in the queue
 
     # A trainee's decision meets nothing until countersigned.
     pending = make.submission(theo, element_id="pts-b", claims=("pts-b.1",))
@@ -84,11 +126,15 @@ def test_the_kept_points_follow_every_change(ctx: None, make: Factory) -> None:
         tom, _fresh(pending), {"pts-b.1": MET}, Outcome.ACCEPTED, ""
     )
     assert decision.needs_countersignature and _agree() == set()
+    # Awaiting countersignature: in progress.
+    assert (theo.id, "pts-b", "pts-b.1") in _kept(PointUnderWay)
     by = db.session.get(User, iqa.id)
     assert by is not None
     countersigning.countersign(decision, by)
     assert _agree() == {"pts-b.1"}
     assert {learner for learner, _, _ in _kept()} == {theo.id}
+    # The migration that made point_under_way fills it by the same rule.
+    assert _backfilled_by_migration_0018() == _kept(PointUnderWay) != set()
 
 
 def test_rebuilding_works_them_all_out_again(ctx: None, make: Factory) -> None:
@@ -96,7 +142,10 @@ def test_rebuilding_works_them_all_out_again(ctx: None, make: Factory) -> None:
     lily = make.learner(assessor=alan)
     sent = make.submission(lily, claims=("pts-a.1",))
     assessment.record_decision(alan, _fresh(sent), {"pts-a.1": MET}, Outcome.ACCEPTED, "")
+    sent_again = make.submission(lily, element_id="pts-b", claims=("pts-b.1", "pts-b.2"))
+    assert sent_again.id
     db.session.execute(PointMet.__table__.delete())
-    assert _kept() == set()
-    assert progress.rebuild_points_met() == 1
-    assert _agree() == {"pts-a.1"}
+    db.session.execute(PointUnderWay.__table__.delete())
+    assert _kept() == set() and _kept(PointUnderWay) == set()
+    assert progress.rebuild_progress() == (1, 2)
+    assert _agree() == {"pts-a.1"} and _under_way() == {"pts-b.1", "pts-b.2"}
