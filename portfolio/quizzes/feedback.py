@@ -3,11 +3,15 @@ it revealed with why it is wrong and where to revise."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy import select
 
 from portfolio.content import services as content
-from portfolio.content.models import Page
+from portfolio.content.models import Page, PageStatus, page_misconception
+from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Misconception
 from portfolio.quizzes.marking import describe, mark, right_answer, why
@@ -41,6 +45,43 @@ def pages_correcting(misconception: Misconception) -> Sequence[Page]:
 def pages_correcting_each(misconceptions: Sequence[Misconception]) -> dict[str, list[Page]]:
     """pages_correcting for many misconceptions at once, in two statements."""
     return content.pages_correcting(misconceptions)
+
+
+class PageLink(NamedTuple):
+    """A published revision page as a list links to it: no body, no history."""
+
+    id: int
+    slug: str
+    title: str
+
+
+def page_links_each(misconceptions: Iterable[tuple[str, str]]) -> dict[str, list[PageLink]]:
+    """pages_correcting_each for (misconception id, element id) pairs, reading only each
+    page's id, slug and title: two statements for any number of misconceptions. Those
+    falling back on the same element share one list."""
+    element_of = dict(misconceptions)
+    own: dict[str, list[PageLink]] = {m: [] for m in element_of}
+    for misconception_id, page_id, slug, title in db.session.execute(
+        select(page_misconception.c.misconception_id, Page.id, Page.slug, Page.title)
+        .join(page_misconception)
+        .where(
+            page_misconception.c.misconception_id.in_(sorted(own)),
+            Page.status == PageStatus.PUBLISHED,
+        )
+        .order_by(Page.title, Page.id)
+    ):
+        own[misconception_id].append(PageLink(page_id, slug, title))
+    # Always asked (for the misconceptions with no page of their own), so the number of
+    # statements does not depend on the data.
+    elements = {e for m, e in element_of.items() if not own[m]}
+    by_element: dict[str, list[PageLink]] = {e: [] for e in elements}
+    for page_id, slug, title, element_id in db.session.execute(
+        select(Page.id, Page.slug, Page.title, Page.element_id)
+        .where(Page.element_id.in_(sorted(elements)), Page.status == PageStatus.PUBLISHED)
+        .order_by(Page.title, Page.id)
+    ):
+        by_element[element_id].append(PageLink(page_id, slug, title))
+    return {m: own[m] or by_element[e] for m, e in element_of.items()}
 
 
 def feedback_for(shown: ShownQuestion) -> Feedback | None:

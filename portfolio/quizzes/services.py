@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -496,14 +496,43 @@ def _cleared_query(user: User) -> Select[HeldMisconception]:
     )
 
 
-def held_page(user: User, asked: PageArg) -> Paged[HeldMisconception]:
-    """A page of held_misconceptions, each with its misconception: two statements."""
-    return paginate(_held_query(user), asked)
+def held_page(user: User, asked: PageArg) -> Paged[Any]:
+    """A page of held_misconceptions as rows of the columns the learner's list shows
+    (misconception_id, element_id, text, last_explanation, times_seen, last_seen_at, due_at),
+    in the same order: two statements, no entities."""
+    held = HeldMisconception
+    mine = (held.user_id == user.id, held.cleared_at.is_(None))
+    query = (
+        select(
+            held.misconception_id,
+            Misconception.element_id,
+            Misconception.text,
+            held.last_explanation,
+            held.times_seen,
+            held.last_seen_at,
+            held.due_at,
+        )
+        .join(Misconception, Misconception.id == held.misconception_id)
+        .where(*mine)
+        .order_by(held.last_seen_at.desc(), held.misconception_id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(held).where(*mine)) or 0
+    return paginate(cast("Select[Any]", query), asked, scalars=False, total=total)
 
 
-def cleared_page(user: User, asked: PageArg) -> Paged[HeldMisconception]:
-    """A page of cleared_misconceptions, most recently cleared first: two statements."""
-    return paginate(_cleared_query(user), asked)
+def cleared_page(user: User, asked: PageArg) -> Paged[Any]:
+    """A page of cleared_misconceptions as (text, cleared_at) rows, most recently cleared
+    first: two statements, no entities."""
+    held = HeldMisconception
+    mine = (held.user_id == user.id, held.cleared_at.is_not(None))
+    query = (
+        select(Misconception.text, held.cleared_at)
+        .join(Misconception, Misconception.id == held.misconception_id)
+        .where(*mine)
+        .order_by(held.cleared_at.desc(), held.misconception_id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(held).where(*mine)) or 0
+    return paginate(cast("Select[Any]", query), asked, scalars=False, total=total)
 
 
 def send_page_to_holders(tutor: User, misconception_id: str, page_id: int) -> int:

@@ -14,7 +14,7 @@ from portfolio.core.security import roles_required
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import analytics as stats
 from portfolio.quizzes import services
-from portfolio.quizzes.feedback import feedback_for, pages_correcting_each
+from portfolio.quizzes.feedback import feedback_for, page_links_each, pages_correcting_each
 from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Attempt, AttemptMode, Quiz
 
@@ -167,10 +167,24 @@ def misconceptions() -> str:
     """The learner's own list: what each misconception is, why it is wrong, where to revise;
     a page at a time, and the cleared ones a page at a time after them."""
     held = services.held_page(current_user, page_arg())
+    pages = page_links_each((h.misconception_id, h.element_id) for h in held.items)
+    # Each page's address built once, however many misconceptions list it.
+    slugs = {p.id: p.slug for found in pages.values() for p in found}
+    titles = {p.id: p.title for found in pages.values() for p in found}
+    urls = {page_id: url_for("content.show", slug=slug) for page_id, slug in slugs.items()}
+    # The template writes each distinct list of links once (misconceptions of one element
+    # with no page of their own share their element's list), then uses it for each of them.
+    lists: dict[tuple[int, ...], int] = {}
+    list_of = {
+        m: lists.setdefault(tuple(p.id for p in found), len(lists))
+        for m, found in pages.items()
+        if found
+    }
     return render_template(
         "quizzes/misconceptions.html",
         held=held,
-        pages=pages_correcting_each([h.misconception for h in held.items]),
+        link_lists=[[(urls[i], titles[i]) for i in ids] for ids in lists],
+        list_of=list_of,
         cleared=services.cleared_page(current_user, page_arg("cpage")),
         due=services.count_due_reviews(current_user),
     )
