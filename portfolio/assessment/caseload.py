@@ -10,6 +10,7 @@ get their due dates and words worked out in Python."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -47,6 +48,15 @@ def calendar() -> CalendarSpec:
     return spec
 
 
+def holidays() -> frozenset[date]:
+    """The holidays' dates, gathered once per app (a hashable set: clocks are memoised on it)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("portfolio.calendar", {})
+    if "dates" not in cache:
+        cache["dates"] = calendar().dates
+    dates: frozenset[date] = cache["dates"]
+    return dates
+
+
 def turnaround_days() -> int:
     return int(current_app.config.get("TURNAROUND_DAYS", turnaround.DEFAULT_DAYS))
 
@@ -60,7 +70,14 @@ def today() -> date:
 
 
 def _clock(started: datetime, on: date | None) -> Clock:
-    return turnaround.clock(local_date(started), on or today(), turnaround_days(), calendar().dates)
+    return _clock_on(local_date(started), on or today(), turnaround_days(), holidays())
+
+
+@functools.lru_cache(maxsize=4096)
+def _clock_on(started: date, on: date, days: int, dates: frozenset[date]) -> Clock:
+    """turnaround.clock, remembered: a page's items share a few hundred start days at most, and
+    a Clock is an immutable value of its arguments."""
+    return turnaround.clock(started, on, days, dates)
 
 
 def _start_of(day: date) -> datetime:
@@ -82,11 +99,11 @@ class Cutoffs:
         more (as Clock.days counts them)."""
         if days <= 1:
             return self.overdue
-        holidays = calendar().dates
+        dates = holidays()
         # The latest due date that is `days` working days late today.
         latest_due, counted = self.on, 0
         while counted < days:
-            counted += turnaround.is_working_day(latest_due, holidays)
+            counted += turnaround.is_working_day(latest_due, dates)
             latest_due -= _DAY
         return _start_of(_first_start_due_on_or_after(latest_due + _DAY))
 
@@ -94,21 +111,34 @@ class Cutoffs:
 def _first_start_due_on_or_after(target: date) -> date:
     """The earliest day a clock can start and be due on `target` or later. Due dates never go
     back as the start moves on, so every earlier start is due before `target`."""
-    days, holidays = turnaround_days(), calendar().dates
+    days, dates = turnaround_days(), holidays()
     start = target - _DAY  # due at least a working day later: on or after target
-    while turnaround.add_working_days(start - _DAY, days, holidays) >= target:
+    while turnaround.add_working_days(start - _DAY, days, dates) >= target:
         start -= _DAY
     return start
 
 
 def cutoffs(on: date | None = None) -> Cutoffs:
     on = on or today()
-    next_working_day = turnaround.add_working_days(on, 1, calendar().dates)
+    next_working_day = turnaround.add_working_days(on, 1, holidays())
     return Cutoffs(
         on,
         overdue=_start_of(_first_start_due_on_or_after(on)),
         due_soon=_start_of(_first_start_due_on_or_after(next_working_day + _DAY)),
     )
+
+
+# The lists' statements are remembered by their inputs (filter, cutoffs, page): building one,
+# and the cache key SQLAlchemy reads its compiled form by, costs more than running it on a
+# page's few rows. Statements only, never results: the SQL runs on every request.
+_remembered = functools.lru_cache(maxsize=512)
+
+
+def _page_number(asked: PageArg, total: int, size: int) -> tuple[int, str]:
+    """The page to show of `total` rows and its message, as core.paging.paginate decides."""
+    if asked.number > max(1, -(-total // size)):
+        return 1, f"There is no page {asked.number}: showing the first page."
+    return asked.number, asked.message
 
 
 def state_of(cut: Cutoffs) -> ColumnElement[str]:
@@ -201,9 +231,15 @@ Index(
 )
 
 
+_Newer = aliased(Submission, name="newer")
+# The number of each evidence's latest submission (correlated to Evidence), built once.
+_LATEST_NUMBER = (
+    select(func.max(_Newer.number)).where(_Newer.evidence_id == Evidence.id).scalar_subquery()
+)
+
+
 def _latest_number() -> Any:
-    newer = aliased(Submission, name="newer")
-    return select(func.max(newer.number)).where(newer.evidence_id == Evidence.id).scalar_subquery()
+    return _LATEST_NUMBER
 
 
 def _waiting_from(query: Select[Any], where: QueueFilter, cut: Cutoffs) -> Select[Any]:
@@ -309,8 +345,12 @@ def _reopened_ids(submission_ids: Sequence[int]) -> set[int]:
     """Which of these submissions had a decision reopened (reopened_query, ids alone)."""
     if not submission_ids:
         return set()
-    query = reopened_query(submission_ids).with_only_columns(Decision.submission_id)
-    return set(db.session.scalars(query))
+    return set(db.session.scalars(_reopened_ids_query(tuple(submission_ids))))
+
+
+@_remembered
+def _reopened_ids_query(submission_ids: tuple[int, ...]) -> Select[Any]:
+    return reopened_query(submission_ids).with_only_columns(Decision.submission_id)
 
 
 def reopened_query(submission_ids: Sequence[int]) -> Select[Decision]:
@@ -331,19 +371,15 @@ def _items(submissions: Sequence[Submission], on: date | None) -> list[QueueItem
     return items
 
 
-def _rows(found: Sequence[Any], on: date) -> list[WaitingRow]:
-    """The rows of _waiting_rows with their clocks, in the order given (one more query, for
-    reopenings). Items whose clocks started on the same day share one clock."""
+def _rows(found: Sequence[Any], on: date, *, assessor: bool = False) -> list[WaitingRow]:
+    """The rows of _waiting_rows (with the assessor's columns when `assessor`) with their
+    clocks, in the order given (one more query, for reopenings)."""
     reopened = _reopened_ids([r.id for r in found])
-    days, holidays = turnaround_days(), calendar().dates
-    clocks: dict[date, Clock] = {}
+    days, dates = turnaround_days(), holidays()
     rows = []
     for r in found:
-        started = local_date(r.awaiting_since or r.submitted_at)
-        clock = clocks.get(started)
-        if clock is None:
-            clock = clocks[started] = turnaround.clock(started, on, days, holidays)
-        assessor_id = getattr(r, "assessor_id", None)
+        clock = _clock_on(local_date(r.awaiting_since or r.submitted_at), on, days, dates)
+        assessor_id = r.assessor_id if assessor else None
         rows.append(
             WaitingRow(
                 r.id,
@@ -373,9 +409,45 @@ def queue_page(where: QueueFilter, asked: PageArg, on: date | None = None) -> Pa
     """One page of waiting items, oldest clock first, with the whole list counted in SQL:
     three statements (count, page, reopenings) whatever the size of the centre."""
     cut = cutoffs(on)
-    total = _waiting_count(where, cut)
-    page = paginate(_waiting_rows(where, cut), asked, scalars=False, total=total)
-    return Paged(_rows(page.items, cut.on), page.total, page.number, page.size, page.message)
+    return _queue_page(where, asked, cut, _waiting_count(where, cut))
+
+
+def _queue_page(
+    where: QueueFilter,
+    asked: PageArg,
+    cut: Cutoffs,
+    total: int,
+    size: int = PAGE_SIZE,
+    *,
+    assessor: bool = False,
+) -> Paged[WaitingRow]:
+    number, message = _page_number(asked, total, size)
+    found = db.session.execute(_rows_page(where, cut, assessor, number, size)).all()
+    return Paged(_rows(found, cut.on, assessor=assessor), total, number, size, message)
+
+
+@_remembered
+def _rows_page(
+    where: QueueFilter, cut: Cutoffs, assessor: bool, number: int, size: int
+) -> Select[Any]:
+    return _waiting_rows(where, cut, assessor=assessor).offset((number - 1) * size).limit(size)
+
+
+def queue_and_counts(
+    where: QueueFilter, asked: PageArg, on: date | None = None
+) -> tuple[Paged[WaitingRow], dict[ClockState, int]]:
+    """queue_page and state_counts together, the page's total taken from the counts (their
+    sum, or the count of the state filtered by): three statements, not four. (An item whose
+    clock never started counts as on time but is not listed under it, so that filter counts.)"""
+    cut = cutoffs(on)
+    counts = _state_counts(where, cut)
+    if where.state is None:
+        total = sum(counts.values())
+    elif where.state is ClockState.ON_TIME:
+        total = _waiting_count(where, cut)
+    else:
+        total = counts[where.state]
+    return _queue_page(where, asked, cut, total), counts
 
 
 def overdue_page(
@@ -385,15 +457,23 @@ def overdue_page(
     with its learner's assessor (None: nobody is assigned)."""
     cut = cutoffs(on)
     overdue = replace(where, state=ClockState.OVERDUE)
-    query = _waiting_rows(overdue, cut, assessor=True)
-    page = paginate(query, asked, size, scalars=False, total=_waiting_count(overdue, cut))
-    return Paged(_rows(page.items, cut.on), page.total, page.number, page.size, page.message)
+    total = _waiting_count(overdue, cut)
+    return _queue_page(overdue, asked, cut, total, size, assessor=True)
 
 
 def state_counts(where: QueueFilter, on: date | None = None) -> dict[ClockState, int]:
     """How many of the filtered waiting items are in each turnaround state (the state filter
     itself aside), in one GROUP BY."""
-    cut = cutoffs(on)
+    return _state_counts(where, cutoffs(on))
+
+
+def _state_counts(where: QueueFilter, cut: Cutoffs) -> dict[ClockState, int]:
+    found = {ClockState(s): n for s, n in db.session.execute(_state_counts_query(where, cut))}
+    return {s: found.get(s, 0) for s in ClockState}
+
+
+@_remembered
+def _state_counts_query(where: QueueFilter, cut: Cutoffs) -> Select[*tuple[Any, ...]]:
     unstated = replace(where, state=None)
     state = state_of(cut).label("state")
     query = (
@@ -404,8 +484,7 @@ def state_counts(where: QueueFilter, on: date | None = None) -> dict[ClockState,
     )
     if _by_learner(unstated):
         query = query.join(_Learner, Evidence.learner_id == _Learner.id)
-    found = {ClockState(s): n for s, n in db.session.execute(_narrowed(query, unstated, cut))}
-    return {s: found.get(s, 0) for s in ClockState}
+    return _narrowed(query, unstated, cut)
 
 
 def waiting_count(where: QueueFilter, on: date | None = None) -> int:
@@ -428,6 +507,11 @@ def _waiting_count(where: QueueFilter, cut: Cutoffs) -> int:
     """How many items _waiting(where, cut) lists, counted on the evidence alone (a waiting item
     is its evidence's latest submission: one per submitted evidence), the learner joined only
     to filter by; unfiltered, SQLite counts from the (status, awaiting_since) index alone."""
+    return db.session.scalar(_waiting_count_query(where, cut)) or 0
+
+
+@_remembered
+def _waiting_count_query(where: QueueFilter, cut: Cutoffs) -> Select[Any]:
     query = (
         select(func.count())
         .select_from(Evidence)
@@ -435,7 +519,7 @@ def _waiting_count(where: QueueFilter, cut: Cutoffs) -> int:
     )
     if _by_learner(where):
         query = query.join(_Learner, Evidence.learner_id == _Learner.id)
-    return db.session.scalar(_narrowed(query, where, cut)) or 0
+    return _narrowed(query, where, cut)
 
 
 def queue_items(assessor: User, on: date | None = None) -> list[QueueItem]:
@@ -483,8 +567,27 @@ def learner_loads(assessor: User, asked: PageArg, on: date | None = None) -> Pag
     """A page of the assessor's learners by name (id and name alone), each with their items
     counted by status and clock in one GROUP BY: two statements (count, page)."""
     cut = cutoffs(on)
+    total = db.session.scalar(_learner_count_query(assessor.id)) or 0
+    number, message = _page_number(asked, total, PAGE_SIZE)
+    found = db.session.execute(_learner_loads_query(assessor.id, cut, number, PAGE_SIZE))
+    return Paged(
+        [LearnerLoad(Named(i, n), int(w), int(o), int(r), int(a)) for i, n, w, o, r, a in found],
+        total,
+        number,
+        PAGE_SIZE,
+        message,
+    )
+
+
+@_remembered
+def _learner_count_query(assessor_id: int) -> Select[Any]:
+    return select(func.count()).where(User.assessor_id == assessor_id)
+
+
+@_remembered
+def _learner_loads_query(assessor_id: int, cut: Cutoffs, number: int, size: int) -> Select[Any]:
     waiting = Evidence.status == EvidenceStatus.SUBMITTED
-    query = (
+    return (
         select(
             User.id,
             User.name,
@@ -494,21 +597,11 @@ def learner_loads(assessor: User, asked: PageArg, on: date | None = None) -> Pag
             _count_where(Evidence.status == EvidenceStatus.ACCEPTED).label("accepted"),
         )
         .outerjoin(Evidence, Evidence.learner_id == User.id)
-        .where(User.assessor_id == assessor.id)
+        .where(User.assessor_id == assessor_id)
         .group_by(User.id)
         .order_by(User.name, User.id)
-    )
-    total = db.session.scalar(select(func.count()).where(User.assessor_id == assessor.id)) or 0
-    page = paginate(query, asked, scalars=False, total=total)
-    return Paged(
-        [
-            LearnerLoad(Named(i, n), int(w), int(o), int(r), int(a))
-            for i, n, w, o, r, a in page.items
-        ],
-        page.total,
-        page.number,
-        page.size,
-        page.message,
+        .offset((number - 1) * size)
+        .limit(size)
     )
 
 

@@ -4,9 +4,11 @@ decisions. A page at a time, filtered and counted in SQL. Routes on the assessme
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from portfolio.assessment import caseload
@@ -14,15 +16,37 @@ from portfolio.assessment.caseload import NO_GROUP, QueueFilter
 from portfolio.assessment.turnaround import ClockState
 from portfolio.assessment.views import bp
 from portfolio.auth import services as accounts
-from portfolio.auth.models import Role, User
+from portfolio.auth.models import Cohort, Role, User
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.evidence import services as evidence_services
 from portfolio.qualifications import services as qualifications
+from portfolio.qualifications.models import Element
 
 OVERSEERS = (Role.IQA, Role.ADMIN)
 # "Overdue by at least" choices, in working days.
 LATE_BY = (2, 5, 10, 20)
+
+
+# An id no row has, to find where ids go in a link.
+_MARKER = 987_654_321_987
+
+
+def _link(endpoint: str, arg: str) -> str:
+    """url_for(endpoint, **{arg: id}) for any whole-number id, as a format string
+    ("/assessment/evidence/{}"): one url_for per table rather than one per row."""
+    values: dict[str, Any] = {arg: _MARKER}
+    return url_for(endpoint, **values).replace(str(_MARKER), "{}")
+
+
+def row_links() -> dict[str, str]:
+    """The links of the caseload and overdue tables' rows (`links.record.format(id)`)."""
+    return {
+        "mark": _link("assessment.mark", "submission_id"),
+        "record": _link("assessment.record", "evidence_id"),
+        "learner": _link("assessment.learner", "learner_id"),
+        "queue": _link("assessment.queue", "assessor"),
+    }
 
 
 @dataclass
@@ -41,8 +65,8 @@ class _Args:
         self.messages.append(f"There is no {what} “{raw[:40]}”: showing every {what}.")
         return None
 
-    def group(self) -> int | str | None:
-        groups: dict[str, object] = {str(g.id): g.id for g in accounts.list_cohorts()}
+    def group(self, cohorts: Sequence[Cohort]) -> int | str | None:
+        groups: dict[str, object] = {str(g.id): g.id for g in cohorts}
         groups[NO_GROUP] = NO_GROUP
         found = self.choice("group", groups, "learner group")
         return found if isinstance(found, int | str) else None
@@ -52,22 +76,31 @@ class _Args:
         return found if isinstance(found, User) else None
 
 
-def _elements() -> dict[str, object]:
-    return {e.id: e.id for e in qualifications.list_elements()}
+@dataclass(frozen=True)
+class _Choices:
+    """What the filters offer, read once for both checking the query string and the form."""
+
+    elements: Sequence[Element]
+    groups: Sequence[Cohort]
 
 
-def _common(args: _Args, *, states: bool) -> QueueFilter:
+def _choices() -> _Choices:
+    return _Choices(qualifications.list_elements(), accounts.list_cohorts())
+
+
+def _common(args: _Args, choices: _Choices, *, states: bool) -> QueueFilter:
     state = args.choice("state", {s.value: s for s in ClockState}, "turnaround state")
+    elements: dict[str, object] = {e.id: e.id for e in choices.elements}
     return QueueFilter(
         learner=text_arg("learner"),
-        element_id=str(args.choice("element", _elements(), "element") or "") or None,
+        element_id=str(args.choice("element", elements, "element") or "") or None,
         type_id=str(
             args.choice("type", {t: t for t in evidence_services.evidence_types()}, "evidence type")
             or ""
         )
         or None,
         state=state if states and isinstance(state, ClockState) else None,
-        group=args.group(),
+        group=args.group(choices.groups),
     )
 
 
@@ -83,13 +116,13 @@ def queue() -> str:
     chosen = args.assessor(assessors) if overseer else None
     own = current_user if current_user.has_role(Role.ASSESSOR) else None
     viewing: User | None = chosen or own
-    where = _common(args, states=True)
+    choices = _choices()
+    where = _common(args, choices, states=True)
     page = learners = None
     counts: dict[ClockState, int] = {}
     if viewing is not None:
         where = replace(where, assessor_id=viewing.id)
-        page = caseload.queue_page(where, page_arg())
-        counts = caseload.state_counts(where)
+        page, counts = caseload.queue_and_counts(where, page_arg())
         learners = caseload.learner_loads(viewing, page_arg("learners_page"))
     return render_template(
         "assessment/queue.html",
@@ -101,13 +134,14 @@ def queue() -> str:
         loads=caseload.assessor_loads(page_arg("assessors_page")) if overseer else None,
         unassigned=caseload.unassigned_waiting() if overseer else 0,
         assessors=assessors,
-        elements=qualifications.list_elements(),
+        elements=choices.elements,
         types=sorted(evidence_services.evidence_types().values(), key=lambda t: t.title),
-        groups=accounts.list_cohorts(),
+        groups=choices.groups,
         states=list(ClockState),
         where=where,
         messages=args.messages,
         NO_GROUP=NO_GROUP,
+        links=row_links(),
     )
 
 
@@ -125,7 +159,8 @@ def overdue() -> str:
     assessors = list(caseload.assessors())
     unassigned = request.args.get("assessor") == NO_GROUP
     chosen = None if unassigned else args.assessor(assessors)
-    where = _common(args, states=False)
+    choices = _choices()
+    where = _common(args, choices, states=False)
     where = replace(
         where,
         assessor_id=chosen.id if chosen else None,
@@ -136,12 +171,13 @@ def overdue() -> str:
         "assessment/overdue.html",
         items=caseload.overdue_page(where, page_arg()),
         assessors=assessors,
-        elements=qualifications.list_elements(),
-        groups=accounts.list_cohorts(),
+        elements=choices.elements,
+        groups=choices.groups,
         late_by=LATE_BY,
         where=where,
         messages=args.messages,
         NO_GROUP=NO_GROUP,
+        links=row_links(),
         filtered=any(
             request.args.get(k) for k in ("assessor", "group", "element", "late", "learner")
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from portfolio.assessment import caseload_views
 from portfolio.assessment import services as assessment
 from portfolio.auth.models import Role
 from portfolio.content import services as content
@@ -50,6 +51,7 @@ def index() -> str:
             if user.has_role(Role.IQA)
             else None
         ),
+        links=caseload_views.row_links() if user.has_role(Role.IQA) else {},
         # An assessor's own learners, a page of them; IQAs and admins (every learner) search.
         learners=(
             assessment.learner_page(user, assessment.CohortFilter(assessment.Scope.MINE), PageArg())

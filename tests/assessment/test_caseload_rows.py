@@ -143,3 +143,48 @@ def test_the_row_queries_read_through_indexes(ctx: None, where: QueueFilter) -> 
         assert full_scans(query, BIG_TABLES) == []
     ids = caseload.reopened_query([1, 2, 3]).with_only_columns(caseload.Decision.submission_id)
     assert full_scans(ids, BIG_TABLES) == []
+
+
+def test_each_assessors_page_is_their_own_however_often_asked(
+    assessor: User, make: Factory
+) -> None:
+    """The statements are remembered by their inputs: asking for one assessor's queue never
+    gives another's, nor an earlier day's clocks."""
+    other = make.user(Role.ASSESSOR, name="Olga Other")
+    submitted(make, make.learner(assessor=assessor), at(date(2026, 3, 2)), title="Alan's")
+    submitted(make, make.learner(assessor=other), at(date(2026, 3, 3)), title="Olga's")
+    for _ in range(2):
+        for who, title in ((assessor, "Alan's"), (other, "Olga's")):
+            page = caseload.queue_page(QueueFilter(assessor_id=who.id), PageArg(), TODAY)
+            assert [r.title for r in page.items] == [title]
+            (load,) = caseload.learner_loads(who, PageArg(), TODAY).items
+            assert load.waiting == 1
+    early = caseload.queue_page(QueueFilter(assessor_id=assessor.id), PageArg(), date(2026, 3, 3))
+    assert early.items[0].clock.state is ClockState.ON_TIME
+
+
+@pytest.mark.parametrize("state", [None, *ClockState])
+def test_the_queue_total_taken_from_the_counts_is_the_count(
+    assessor: User, make: Factory, state: ClockState | None
+) -> None:
+    learner = make.learner(assessor=assessor)
+    for day in (date(2026, 2, 2), date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 11)):
+        submitted(make, learner, at(day))
+    where = QueueFilter(assessor_id=assessor.id, state=state)
+    page, counts = caseload.queue_and_counts(where, PageArg(), TODAY)
+    assert page.total == caseload.waiting_count(where, TODAY) == len(page.items)
+    assert counts == caseload.state_counts(where, TODAY)
+    assert sum(counts.values()) == 4
+
+
+def test_a_page_past_the_end_is_the_first_with_a_message(assessor: User, make: Factory) -> None:
+    submitted(make, make.learner(assessor=assessor), at(date(2026, 3, 2)))
+    page = caseload.queue_page(QueueFilter(assessor_id=assessor.id), PageArg(3), TODAY)
+    assert (page.number, len(page.items)) == (1, 1)
+    assert page.message == "There is no page 3: showing the first page."
+    loads = caseload.learner_loads(assessor, PageArg(2), TODAY)
+    assert (loads.number, len(loads.items), loads.message) == (
+        1,
+        1,
+        "There is no page 2: showing the first page.",
+    )
