@@ -378,29 +378,29 @@ def element_totals(
     if query is None or not learners or not elements:
         return {}
     ids = query.with_only_columns(User.id).order_by(None)
-    # Each learner's met points of these elements' live points, as kept in point_met (a few
-    # rows a learner, read through its primary key) rather than worked out from every
-    # decision; a CTE used twice is materialised by SQLite and PostgreSQL alike.
-    met = (
-        select(PointMet.learner_id, PointMet.element_id, PointMet.marking_point_id)
-        .where(
-            PointMet.learner_id.in_(ids),
-            PointMet.element_id.in_([e.id for e in elements]),
-            PointMet.marking_point_id.in_([p.id for e in elements for p in points.get(e.id, [])]),
-        )
-        .cte("met")
-    )
+    live_ids = [p.id for e in elements for p in points.get(e.id, [])]
+    # Each learner's kept met points (point_met: a few rows a learner, read through its
+    # primary key by learner), counted in one pass per figure. The live points are picked
+    # while counting, not as a key of the index: a list of points in the index search would
+    # probe it once for every learner, element and point.
+    mine = [PointMet.learner_id.in_(ids)]
+    if where.element_id is not None:
+        mine.append(PointMet.element_id == where.element_id)
     per_learner = (
-        select(met.c.learner_id, met.c.element_id, func.count().label("met"))
-        .group_by(met.c.learner_id, met.c.element_id)
+        select(
+            PointMet.element_id,
+            func.sum(case((PointMet.marking_point_id.in_(live_ids), 1), else_=0)).label("met"),
+        )
+        .where(*mine)
+        .group_by(PointMet.learner_id, PointMet.element_id)
         .subquery()
     )
-    # One statement: (point, None, learners who met it), then (element, points met, learners
-    # who met that many).
+    # One statement: (point, None, learners who met it), then (element, live points met,
+    # learners who met that many). Retired points' counts are read and not shown.
     counted = union_all(
-        select(met.c.marking_point_id, literal(None, Integer), func.count()).group_by(
-            met.c.marking_point_id
-        ),
+        select(PointMet.marking_point_id, literal(None, Integer), func.count())
+        .where(*mine)
+        .group_by(PointMet.marking_point_id),
         select(per_learner.c.element_id, per_learner.c.met, func.count()).group_by(
             per_learner.c.element_id, per_learner.c.met
         ),
