@@ -297,9 +297,12 @@ def row(r: Result) -> str:
         why = f"HTTP {r.status}" if r.status != 200 else "one request"
         p50, p95, rps, n = "-", f"≥{ms(r.single)}", "-", f"0 ({why}, not loaded)"
     ratio = "-" if math.isnan(r.ratio) else f"{r.ratio:.1f}"
+    target, met = f"≤{r.page.target:.0f}x", "yes" if r.met else "**no**"
+    if r.page.linear:
+        target, met = "linear", "csv_stream.py"
     return (
         f"| {r.page.name} | {r.statements} | {r.size / 1024:.0f} | {p50} | {p95} | {rps} | {n} "
-        f"| {ratio} | ≤{r.page.target:.0f}x | {'yes' if r.met else '**no**'} |"
+        f"| {ratio} | {target} | {met} |"
     )
 
 
@@ -308,7 +311,8 @@ def table(run: Run) -> list[str]:
     for r in run.results:
         keyset.add(r.keyset)
         jinja.add(r.jinja)
-    met = sum(r.met for r in run.results)
+    judged = [r for r in run.results if not r.page.linear]
+    met = sum(r.met for r in judged)
     lines = [
         f"### {run.database}, {run.size}",
         "",
@@ -321,7 +325,8 @@ def table(run: Run) -> list[str]:
         f"{keyset.rps:.0f} rps ({keyset.n} requests); Jinja page p50 {ms(jinja.p50)} ms, "
         f"p95 {ms(jinja.p95)} ms, {jinja.rps:.0f} rps ({jinja.n} requests). Each page's ratio is "
         f"to the keyset page's p95 in that page's own rounds. Targets met: {met} of "
-        f"{len(run.results)}.",
+        f"{len(judged)} (the whole-centre CSV's target is linear time and bounded memory, "
+        "measured by csv_stream.py).",
     ]
     if run.extra:
         lines += ["", *run.extra]
@@ -339,9 +344,12 @@ def growth(small: Run, large: Run) -> list[str]:
     for a, b in zip(small.results, large.results, strict=True):
         ratio = b.p95 / a.p95 if a.p95 else math.nan
         ok = a.loaded and b.loaded and ratio <= 2
+        target, met = "≤2x", "yes" if ok else "**no**"
+        if a.page.linear:  # ten times the learners: linear is about 10
+            target, met = "linear", "csv_stream.py"
         lines.append(
             f"| {a.page.name} | {a.statements} | {b.statements} | {ms(a.p95)} | {ms(b.p95)} "
-            f"| {ratio:.1f} | ≤2x | {'yes' if ok else '**no**'} |"
+            f"| {ratio:.1f} | {target} | {met} |"
         )
     return lines
 
