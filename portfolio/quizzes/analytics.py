@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 from typing import cast as cast_type
 
 from sqlalchemy import (
@@ -99,9 +99,22 @@ class Filters:
 # --- Questions: facility and discrimination ------------------------------------------------------
 
 
+class QuestionRow(Protocol):
+    """What the figures need of a question: a Question, or a row of bank.questions_in_order."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def quiz_id(self) -> str: ...
+
+    @property
+    def stem(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class QuestionStats:
-    question: Question
+    question: QuestionRow
     answered: int
     facility: float | None  # share correct, 0..1
     discrimination: float | None  # upper-group facility minus lower-group facility, -1..1
@@ -142,8 +155,7 @@ def scores_query(question_ids: Collection[str]) -> Select[Any]:
     return cast_type("Select[Any]", query)
 
 
-@dataclass(frozen=True)
-class ScoreBucket:
+class ScoreBucket(NamedTuple):
     """The finished attempts at a quiz with one score, and one question's answers in them."""
 
     score: int
@@ -161,19 +173,23 @@ def _group(buckets: Sequence[ScoreBucket], size: int) -> tuple[Fraction, Fractio
     answers and right answers (what a draw of that many of the tied attempts gives on
     average), rather than choosing among them by some other order. Where no tie straddles
     the edge this is exactly the group of the `size` lowest (or highest) scores."""
-    answered = right = Fraction(0)
+    # Whole buckets add whole numbers; only the bucket at the edge adds a fraction.
+    answered = right = 0
     left = size
     for bucket in buckets:
         if left <= 0:
             break
         if bucket.sittings <= 0:
             continue
-        taken = min(left, bucket.sittings)
-        share = Fraction(taken, bucket.sittings)
-        answered += share * bucket.answered
-        right += share * bucket.right
-        left -= taken
-    return answered, right
+        if left < bucket.sittings:
+            return (
+                answered + Fraction(left * bucket.answered, bucket.sittings),
+                right + Fraction(left * bucket.right, bucket.sittings),
+            )
+        answered += bucket.answered
+        right += bucket.right
+        left -= bucket.sittings
+    return Fraction(answered), Fraction(right)
 
 
 def discrimination(buckets: Sequence[ScoreBucket]) -> float | None:
@@ -192,7 +208,7 @@ def discrimination(buckets: Sequence[ScoreBucket]) -> float | None:
     return float(upper_right / upper - lower_right / lower)
 
 
-def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
+def _stats_for(questions: Sequence[QuestionRow]) -> list[QuestionStats]:
     """Facility and discrimination of `questions`, in two statements, from the summaries.
 
     Facility counts every answer to the question, whatever the mode (a review answer is as
@@ -205,9 +221,9 @@ def _stats_for(questions: Sequence[Question]) -> list[QuestionStats]:
         for row in db.session.execute(facility_query(ids))
     }
     buckets: dict[str, list[ScoreBucket]] = {}
-    for row in db.session.execute(scores_query(ids)):
-        buckets.setdefault(row.question_id, []).append(
-            ScoreBucket(int(row.score), int(row.sittings), int(row.answered), int(row.right))
+    for question_id, score, sittings, answered, right in db.session.execute(scores_query(ids)):
+        buckets.setdefault(question_id, []).append(
+            ScoreBucket(int(score), int(sittings), int(answered), int(right))
         )
     stats = []
     for question in questions:
@@ -236,7 +252,7 @@ def question_page(filters: Filters, asked: PageArg) -> Paged[QuestionStats]:
     """A page of questions (by element, quiz and position) with their figures: four
     statements whatever the size of the bank or of the centre. The page shows one quiz at a
     time (filters.quiz_id), so the work is that quiz's attempts, not the centre's."""
-    page = paginate(_questions(filters), asked, QUESTIONS_PAGE)
+    page = paginate(_questions(filters), asked, QUESTIONS_PAGE, scalars=False)
     return Paged(_stats_for(page.items), page.total, page.number, page.size, page.message)
 
 

@@ -87,7 +87,7 @@ def _manage_page(
     choices = bank.quiz_choices()
     filters = bank.BankFilters(quiz_id=quiz_id) if quiz_id else _bank_filters(choices, notes)
     chosen = next((c.quiz for c in choices if c.quiz.id == filters.quiz_id), None)
-    found = bank.bank_page(filters, page_arg(), chosen)
+    found = bank.bank_page(filters, page_arg(), chosen, {c.quiz.id: c.quiz for c in choices})
     forms = forms or {}
     return render_template(
         "quizzes/manage/index.html",

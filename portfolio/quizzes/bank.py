@@ -4,13 +4,14 @@ and author; in a fixed number of statements whatever the size of the bank."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from portfolio.auth.models import User
 from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
@@ -29,8 +30,11 @@ class BankFilters:
 
 @dataclass(frozen=True)
 class BankRow:
-    question: Question
-    latest: QuestionRevision
+    # Rows of the columns the bank shows: a question's id, quiz_id, stem, kind and status
+    # (questions_in_order), and its latest revision's number, created_at, author_id and
+    # author_name (None for a revision from a quiz file).
+    question: Any
+    latest: Any
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class BankPage:
     # One section per quiz with a question on this page, in the page's order; the quiz
     # filtered to is always there, so a quiz with no questions yet can be given one.
     banks: list[QuizBank]
-    page: Paged[Question]
+    page: Paged[Any]  # rows of questions_in_order
 
 
 def quiz_choices() -> list[QuizChoice]:
@@ -73,19 +77,19 @@ def quiz_choices() -> list[QuizChoice]:
 
 
 def questions_in_order(quiz_id: str | None = None, element_id: str | None = None) -> Select[Any]:
-    """Questions with their quiz, as the bank and the analytics list them: by element, quiz
+    """Questions as the bank and the analytics list them, as rows of the columns they show
+    (id, quiz_id, stem, kind, status; each page has its quizzes already): by element, quiz
     title, then position; narrowed to one quiz or element when given."""
     query = (
-        select(Question)
+        select(Question.id, Question.quiz_id, Question.stem, Question.kind, Question.status)
         .join(Quiz, Question.quiz_id == Quiz.id)
-        .options(joinedload(Question.quiz))
         .order_by(Quiz.element_id, Quiz.title, Quiz.id, Question.position, Question.id)
     )
     if quiz_id:
         query = query.where(Question.quiz_id == quiz_id)
     if element_id:
         query = query.where(Quiz.element_id == element_id)
-    return query
+    return cast("Select[Any]", query)
 
 
 def _questions(filters: BankFilters) -> Select[Any]:
@@ -99,24 +103,32 @@ def _questions(filters: BankFilters) -> Select[Any]:
     return query
 
 
-def _latest(ids: Sequence[str]) -> dict[str, QuestionRevision]:
-    """Each question's newest revision with its author: one statement."""
+def _latest(ids: Sequence[str]) -> dict[str, Any]:
+    """Each question's newest revision as (question_id, number, created_at, author_id,
+    author_name) rows: one statement."""
     newest = (
         select(QuestionRevision.question_id, func.max(QuestionRevision.number).label("number"))
         .where(QuestionRevision.question_id.in_(ids))
         .group_by(QuestionRevision.question_id)
         .subquery()
     )
+    revision = QuestionRevision
     return {
         r.question_id: r
-        for r in db.session.scalars(
-            select(QuestionRevision)
+        for r in db.session.execute(
+            select(
+                revision.question_id,
+                revision.number,
+                revision.created_at,
+                revision.author_id,
+                User.name.label("author_name"),
+            )
             .join(
                 newest,
-                (QuestionRevision.question_id == newest.c.question_id)
-                & (QuestionRevision.number == newest.c.number),
+                (revision.question_id == newest.c.question_id)
+                & (revision.number == newest.c.number),
             )
-            .options(joinedload(QuestionRevision.author))
+            .outerjoin(User, User.id == revision.author_id)
         )
     }
 
@@ -135,15 +147,23 @@ def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Misconception
     return own
 
 
-def bank_page(filters: BankFilters, asked: PageArg, chosen: Quiz | None = None) -> BankPage:
-    """A page of the bank: five statements. `chosen` is the quiz filtered to."""
-    page = paginate(_questions(filters), asked, PAGE_SIZE)
-    questions: Sequence[Question] = page.items
+def bank_page(
+    filters: BankFilters,
+    asked: PageArg,
+    chosen: Quiz | None = None,
+    every: Mapping[str, Quiz] | None = None,
+) -> BankPage:
+    """A page of the bank: five statements (six without `every`, every quiz by id with its
+    element, which the page has already for its filter). `chosen` is the quiz filtered to."""
+    page = paginate(_questions(filters), asked, PAGE_SIZE, scalars=False)
+    questions: Sequence[Any] = page.items
     latest = _latest([q.id for q in questions])
+    if every is None:
+        every = {c.quiz.id: c.quiz for c in quiz_choices()}
     quizzes: list[Quiz] = []
     for q in questions:
         if not quizzes or quizzes[-1].id != q.quiz_id:
-            quizzes.append(q.quiz)
+            quizzes.append(every[q.quiz_id])
     if chosen is not None and all(q.id != chosen.id for q in quizzes):
         quizzes.append(chosen)
     own = _own_misconceptions(quizzes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -98,7 +98,7 @@ def analytics() -> str:
         filters=filters,
         groups=groups,
         questions=questions,
-        by_quiz=_by_quiz(questions.items),
+        by_quiz=_by_quiz(questions.items, {q.id: q for q in quizzes}),
         misconceptions=misconceptions,
         heatmap=heatmap,
         chart=heatmap.chart(),
@@ -111,13 +111,13 @@ def analytics() -> str:
 
 
 def _by_quiz(
-    items: Sequence[stats.QuestionStats],
+    items: Sequence[stats.QuestionStats], quizzes: Mapping[str, Quiz]
 ) -> list[tuple[Quiz, list[stats.QuestionStats]]]:
     """A page of question figures as one table per quiz, in the page's order."""
     tables: list[tuple[Quiz, list[stats.QuestionStats]]] = []
     for item in items:
         if not tables or tables[-1][0].id != item.question.quiz_id:
-            tables.append((item.question.quiz, []))
+            tables.append((quizzes[item.question.quiz_id], []))
         tables[-1][1].append(item)
     return tables
 
