@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, case, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import aliased, joinedload
 
 from portfolio.assessment import services as assessment
@@ -19,7 +19,7 @@ from portfolio.assessment.models import AssessorStatus, Decision, SamplingPlan
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User, UserRole
 from portfolio.core import audit
-from portfolio.core.paging import PageArg, Paged, keyset, paginate
+from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.iqa.models import Sample, SampleItem, Verdict
@@ -175,35 +175,69 @@ class Tally:
 
 
 def tallies(sample_ids: Collection[int]) -> dict[int, Tally]:
-    """Each sample's decisions, reviewed and disagreed: one GROUP BY over their items."""
+    """Each sample's decisions, reviewed and disagreed: one GROUP BY over their items, by
+    sample and verdict (the (sample, verdict) index alone, a few rows a sample), summed here."""
     if not sample_ids:
         return {}
     rows = db.session.execute(
-        select(
-            SampleItem.sample_id,
-            func.count(SampleItem.id),
-            func.count(SampleItem.verdict),
-            func.sum(case((SampleItem.verdict == Verdict.DISAGREE, 1), else_=0)),
-        )
+        select(SampleItem.sample_id, SampleItem.verdict, func.count())
         .where(SampleItem.sample_id.in_(sample_ids))
-        .group_by(SampleItem.sample_id)
+        .group_by(SampleItem.sample_id, SampleItem.verdict)
     )
-    return {r[0]: Tally(r[1], r[2], r[3] or 0) for r in rows}
+    counted: dict[int, list[int]] = {}
+    for sample_id, verdict, n in rows:
+        decisions, reviewed, disagreed = counted.setdefault(sample_id, [0, 0, 0])
+        counted[sample_id] = [
+            decisions + n,
+            reviewed + (n if verdict is not None else 0),
+            disagreed + (n if verdict is Verdict.DISAGREE else 0),
+        ]
+    return {sample_id: Tally(*found) for sample_id, found in counted.items()}
 
 
 @dataclass(frozen=True)
 class SampleLine:
-    sample: Sample
+    """A sample as the list of samples shows it, read as columns (no entities)."""
+
+    id: int
+    created_at: datetime
+    taken_by: str  # the IQA's name
+    period: tuple[date, date] | None  # as Sample.period reads it from the parameters
     tally: Tally
 
 
+def _period(parameters: dict[str, Any]) -> tuple[date, date] | None:
+    found = parameters.get("period")
+    if not found:
+        return None
+    return date.fromisoformat(found["since"]), date.fromisoformat(found["until"])
+
+
 def samples_page(after: int | None) -> Paged[SampleLine]:
-    """The samples taken, newest first, 50 at a time by keyset on the id."""
+    """The samples taken, newest first, 50 at a time by keyset on the id (as core.paging.keyset
+    pages, reading the columns shown and the IQA's name rather than entities)."""
     total = db.session.scalar(select(func.count(Sample.id))) or 0
-    page = keyset(select(Sample).options(joinedload(Sample.iqa)), Sample.id, after, total=total)
-    counted = tallies([s.id for s in page.items])
-    lines = [SampleLine(s, counted.get(s.id, Tally())) for s in page.items]
-    return dataclasses.replace(page, items=lines)
+    query = select(Sample.id, Sample.created_at, Sample.parameters, User.name).join(
+        User, User.id == Sample.iqa_id
+    )
+    if after is not None:
+        query = query.where(Sample.id < after)
+    rows = db.session.execute(query.order_by(Sample.id.desc()).limit(PAGE_SIZE + 1)).all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    counted = tallies([r.id for r in rows])
+    lines = [
+        SampleLine(r.id, r.created_at, r.name, _period(r.parameters), counted.get(r.id, Tally()))
+        for r in rows
+    ]
+    return Paged(
+        lines,
+        total,
+        size=PAGE_SIZE,
+        next_cursor=rows[-1].id if more and rows else None,
+        keyset=True,
+        extra={"after": after},
+    )
 
 
 def sample_items_query(sample_id: int) -> Select[Any]:
