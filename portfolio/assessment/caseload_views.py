@@ -32,7 +32,7 @@ LATE_BY = (2, 5, 10, 20)
 _MARKER = 987_654_321_987
 
 
-def _link(endpoint: str, arg: str) -> str:
+def link_format(endpoint: str, arg: str) -> str:
     """url_for(endpoint, **{arg: id}) for any whole-number id, as a format string
     ("/assessment/evidence/{}"): one url_for per table rather than one per row."""
     values: dict[str, Any] = {arg: _MARKER}
@@ -42,10 +42,10 @@ def _link(endpoint: str, arg: str) -> str:
 def row_links() -> dict[str, str]:
     """The links of the caseload and overdue tables' rows (`links.record.format(id)`)."""
     return {
-        "mark": _link("assessment.mark", "submission_id"),
-        "record": _link("assessment.record", "evidence_id"),
-        "learner": _link("assessment.learner", "learner_id"),
-        "queue": _link("assessment.queue", "assessor"),
+        "mark": link_format("assessment.mark", "submission_id"),
+        "record": link_format("assessment.record", "evidence_id"),
+        "learner": link_format("assessment.learner", "learner_id"),
+        "queue": link_format("assessment.queue", "assessor"),
     }
 
 

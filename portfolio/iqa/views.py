@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portfolio.assessment.caseload_views import link_format
 from portfolio.assessment.models import AssessorStatus
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role
@@ -49,6 +50,7 @@ def index() -> str:
         "iqa/index.html",
         samples=samples,
         countersignatures=countersigning.count_awaiting(current_user),
+        sample_link=link_format("iqa.sample", "sample_id"),
     )
 
 
@@ -59,6 +61,7 @@ def plans() -> str:
         "iqa/plans.html",
         rows=services.plan_rows(page_arg()),
         days=services.DEFAULT_PERIOD_DAYS,
+        plan_link=link_format("iqa.plan", "assessor_id"),
     )
 
 

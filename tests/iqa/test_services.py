@@ -63,7 +63,7 @@ def _take_all(iqa: User) -> Sample:
 def test_assessors_start_on_the_default_plan(iqa: User, assessor: User, make: Factory) -> None:
     both = make.user(Role.ASSESSOR, Role.IQA, name="Bea Both")
     rows = services.plan_rows().items
-    assert [(r.assessor.name, r.plan, r.saved) for r in rows] == [
+    assert [(r.assessor.name, r.plan, r.changed_at) for r in rows] == [
         ("Alan Assessor", Plan(AssessorStatus.QUALIFIED, 10), None),
         ("Bea Both", Plan(AssessorStatus.QUALIFIED, 10), None),
     ]
