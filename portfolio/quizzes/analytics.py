@@ -15,14 +15,17 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from functools import cache
 from typing import Any, NamedTuple, Protocol
 from typing import cast as cast_type
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Float,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -38,7 +41,7 @@ from sqlalchemy.orm import aliased
 from portfolio.auth.models import Cohort, Role, User, UserRole
 from portfolio.core import charts
 from portfolio.core.paging import PageArg, Paged, paginate
-from portfolio.db import utcnow
+from portfolio.db import UTCDateTime, utcnow
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
 from portfolio.quizzes import bank
@@ -259,9 +262,34 @@ def question_page(filters: Filters, asked: PageArg) -> Paged[QuestionStats]:
 # --- Misconceptions: holders now and a week ago ------------------------------------------------
 
 
+class MisconceptionRow(Protocol):
+    """What the figures show of a misconception: a Misconception, or a row of its columns."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def element_id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+# The statements below are built once, with their moments and ids as bound parameters
+# given each time (.params), rather than built again for every page.
+
+
+def _moment(name: str) -> Any:
+    return bindparam(name, type_=UTCDateTime())
+
+
+def _misconception_columns() -> tuple[Any, ...]:
+    return (Misconception.id, Misconception.element_id, Misconception.text)
+
+
 @dataclass(frozen=True)
 class MisconceptionStats:
-    misconception: Misconception
+    misconception: MisconceptionRow
     holders_now: int
     holders_week_ago: int
     learners: int  # learners who have finished any quiz of the misconception's element
@@ -277,7 +305,7 @@ class MisconceptionStats:
         return "falling" if self.holders_now < self.holders_week_ago else "steady"
 
 
-def _held_at(when: datetime) -> ColumnElement[bool]:
+def _held_at(when: Any) -> ColumnElement[bool]:
     """Held at `when`: shown by then, and not cleared by then."""
     return and_(
         HeldMisconception.first_seen_at <= when,
@@ -291,7 +319,7 @@ def _finished() -> Any:
     return select(ElementLearner.element_id, ElementLearner.user_id).subquery("finished")
 
 
-def _holders_at(when: datetime) -> ColumnElement[int]:
+def _holders_at(when: Any) -> ColumnElement[int]:
     """How many hold the misconception (of the enclosing query) at `when`: those holding it
     now (models.MisconceptionTally, kept as misconceptions are shown and cleared), less those
     first shown after `when`, plus those who have cleared it since `when`. The two
@@ -314,13 +342,22 @@ def _holders_at(when: datetime) -> ColumnElement[int]:
 
 
 def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
+    """(id, element_id, text, holders_now, holders_week_ago, learners) of every misconception
+    (of one element, if given), the most widely held first."""
+    return _misconception_statement(bool(element_id)).params(
+        now=now, week_ago=now - timedelta(days=7), element_id=element_id
+    )
+
+
+@cache
+def _misconception_statement(narrowed: bool) -> Select[Any]:
     figures = select(
         Misconception.id.label("misconception_id"),
-        _holders_at(now).label("now"),
-        _holders_at(now - timedelta(days=7)).label("week_ago"),
+        _holders_at(_moment("now")).label("now"),
+        _holders_at(_moment("week_ago")).label("week_ago"),
     )
-    if element_id:
-        figures = figures.where(Misconception.element_id == element_id)
+    if narrowed:
+        figures = figures.where(Misconception.element_id == bindparam("element_id"))
     holders = figures.subquery("holders")
     finished = _finished()
     learners = (
@@ -333,7 +370,7 @@ def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
     share = case((learners_n > 0, cast(now_n, Float) / learners_n), else_=0.0)
     query = (
         select(
-            Misconception,
+            *_misconception_columns(),
             now_n.label("holders_now"),
             week_n.label("holders_week_ago"),
             learners_n.label("learners"),
@@ -342,14 +379,14 @@ def misconception_query(now: datetime, element_id: str | None) -> Select[Any]:
         .outerjoin(learners, learners.c.element_id == Misconception.element_id)
         .order_by(share.desc(), Misconception.id)
     )
-    if element_id:
-        query = query.where(Misconception.element_id == element_id)
+    if narrowed:
+        query = query.where(Misconception.element_id == bindparam("element_id"))
     return cast_type("Select[Any]", query)
 
 
 def _misconception_row(row: Any) -> MisconceptionStats:
     return MisconceptionStats(
-        misconception=row[0],
+        misconception=row,
         holders_now=int(row.holders_now),
         holders_week_ago=int(row.holders_week_ago),
         learners=int(row.learners),
@@ -419,7 +456,7 @@ class GroupCell:
 
 @dataclass(frozen=True)
 class HeatmapRow:
-    misconception: Misconception
+    misconception: MisconceptionRow
     cells: tuple[GroupCell, ...]  # in the order of CohortHeatmap.columns
 
 
@@ -429,7 +466,7 @@ class CohortHeatmap:
     rows: tuple[HeatmapRow, ...]
     # Every group there is (the columns are these, or those the tutor chose).
     groups: tuple[GroupColumn, ...] = ()
-    page: Paged[Misconception] | None = None
+    page: Paged[MisconceptionRow] | None = None
     # Groups were asked for but none of them exists: every group is shown instead.
     ignored_groups: bool = False
     # More groups than MAX_COLUMNS were to be shown: only the first of them are.
@@ -457,6 +494,12 @@ def _learner_group() -> tuple[Any, ColumnElement[Any]]:
 def _columns(now: datetime) -> list[GroupColumn]:
     """Every group by name, then "No group" while anyone the heatmap counts (a learner, or
     whoever has finished a quiz or holds a misconception) is in none: one statement."""
+    rows = db.session.execute(_columns_statement(), {"now": now})
+    return [GroupColumn(cohort_id, name) for cohort_id, name in rows]
+
+
+@cache
+def _columns_statement() -> Select[Any]:
     # Looked for among the few people not in a group (staff, learners in none), each by
     # their own rows (whether they have finished a quiz, hold a misconception now), rather
     # than by reading every attempt or held misconception. Two parts, so that each starts
@@ -470,7 +513,7 @@ def _columns(now: datetime) -> list[GroupColumn]:
     own_rows = exists(
         union_all(
             select(literal(1)).where(ElementLearner.user_id == User.id),
-            select(literal(1)).where(held.user_id == User.id, _held_at(now)),
+            select(literal(1)).where(held.user_id == User.id, _held_at(_moment("now"))),
         )
     )
     ungrouped = or_(
@@ -486,16 +529,21 @@ def _columns(now: datetime) -> list[GroupColumn]:
         literal(1).label("last"),
     ).where(ungrouped)
     both = named.union_all(none).subquery("columns")
-    rows = db.session.execute(
-        select(both.c.cohort_id, both.c.name).order_by(both.c.last, both.c.name, both.c.cohort_id)
+    return select(both.c.cohort_id, both.c.name).order_by(
+        both.c.last, both.c.name, both.c.cohort_id
     )
-    return [GroupColumn(cohort_id, name) for cohort_id, name in rows]
 
 
-def held_now_query(now: datetime, element_id: str | None) -> Select[Misconception]:
-    """The misconceptions someone holds at `now`: for each misconception, one look into the
-    holders' index for a single holder, rather than a pass over every held row."""
-    held = HeldMisconception
+def held_now_query(now: datetime, element_id: str | None) -> Select[Any]:
+    """(id, element_id, text) of the misconceptions someone holds at `now`: for each
+    misconception, one look into the holders' index for a single holder, rather than a pass
+    over every held row."""
+    return _held_now_statement(bool(element_id)).params(now=now, element_id=element_id)
+
+
+@cache
+def _held_now_statement(narrowed: bool) -> Select[Any]:
+    held, now = HeldMisconception, _moment("now")
     shown = and_(held.misconception_id == Misconception.id, held.first_seen_at <= now)
     # Not cleared, or cleared since: two seeks into (misconception, cleared_at, ...), where
     # one OR would read each misconception's cleared rows to find an open one.
@@ -503,13 +551,13 @@ def held_now_query(now: datetime, element_id: str | None) -> Select[Misconceptio
         exists(select(held.user_id).where(shown, held.cleared_at.is_(None))),
         exists(select(held.user_id).where(shown, held.cleared_at > now)),
     )
-    query = select(Misconception).where(anyone).order_by(Misconception.id)
-    if element_id:
-        query = query.where(Misconception.element_id == element_id)
-    return query
+    query = select(*_misconception_columns()).where(anyone).order_by(Misconception.id)
+    if narrowed:
+        query = query.where(Misconception.element_id == bindparam("element_id"))
+    return cast_type("Select[Any]", query)
 
 
-def cells_query(now: datetime, misconception_ids: Collection[str]) -> Select[Any]:
+def cells_query(now: datetime, misconception_ids: Collection[str]) -> CompoundSelect[Any]:
     """The heatmap's counts for the rows shown, by group, in two parts (a UNION ALL told
     apart by `kind`):
 
@@ -523,7 +571,13 @@ def cells_query(now: datetime, misconception_ids: Collection[str]) -> Select[Any
 
     A cell's learners are its element's plus its misconception's; its holders are the
     misconception's. A learner's group is their group now (a role taken away: no group)."""
-    ids = sorted(misconception_ids)
+    return _cells_statement().params(now=now, ids=sorted(misconception_ids))
+
+
+@cache
+def _cells_statement() -> CompoundSelect[Any]:
+    ids: Any = bindparam("ids", expanding=True)
+    now = _moment("now")
     learners, group = _learner_group()
     elements = select(Misconception.element_id).where(Misconception.id.in_(ids))
     by_element = (
@@ -541,32 +595,39 @@ def cells_query(now: datetime, misconception_ids: Collection[str]) -> Select[Any
         .group_by(ElementLearner.element_id, group)
     )
     held, finished = HeldMisconception, aliased(ElementLearner)
+    # Held at `now`: not cleared, or cleared since; two seeks into the holders' index
+    # (misconception, cleared_at, first_seen_at, user), where one OR would read each
+    # misconception's cleared rows too.
+    shown = (held.misconception_id.in_(ids), held.first_seen_at <= now)
+    holding = union_all(
+        select(held.misconception_id, held.user_id).where(*shown, held.cleared_at.is_(None)),
+        select(held.misconception_id, held.user_id).where(*shown, held.cleared_at > now),
+    ).subquery("holding")
     by_misconception = (
         select(
             literal("misconception").label("kind"),
-            held.misconception_id.label("key"),
+            holding.c.misconception_id.label("key"),
             group.label("cohort_id"),
             (func.count() - func.count(finished.user_id)).label("learners"),
             func.count().label("holders"),
         )
-        .select_from(held)
-        .join(Misconception, Misconception.id == held.misconception_id)
-        .join(User, User.id == held.user_id)
-        .outerjoin(learners, learners.c.user_id == held.user_id)
+        .select_from(holding)
+        .join(Misconception, Misconception.id == holding.c.misconception_id)
+        .join(User, User.id == holding.c.user_id)
+        .outerjoin(learners, learners.c.user_id == holding.c.user_id)
         .outerjoin(
             finished,
             and_(
                 finished.element_id == Misconception.element_id,
-                finished.user_id == held.user_id,
+                finished.user_id == holding.c.user_id,
             ),
         )
-        .where(held.misconception_id.in_(ids), _held_at(now))
-        .group_by(held.misconception_id, group)
+        .group_by(holding.c.misconception_id, group)
     )
-    return cast_type("Select[Any]", by_element.union_all(by_misconception))
+    return by_element.union_all(by_misconception)
 
 
-def _cells(now: datetime, misconceptions: Sequence[Misconception]) -> dict[Any, GroupCell]:
+def _cells(now: datetime, misconceptions: Sequence[MisconceptionRow]) -> dict[Any, GroupCell]:
     """The heatmap's cell for each (misconception, group) anyone is counted in: one
     statement (cells_query), even for no rows."""
     rows = db.session.execute(cells_query(now, [m.id for m in misconceptions])).all()
@@ -613,12 +674,12 @@ def cohort_heatmap(
         named = [c for c in columns if c.cohort_id is not None]
         columns = named[: MAX_COLUMNS - len(no_group)] + no_group
     query = held_now_query(now, element_id)
-    page: Paged[Misconception] | None = None
+    page: Paged[MisconceptionRow] | None = None
     if asked is not None:
-        page = paginate(query, asked, HEATMAP_PAGE)
-        misconceptions: Sequence[Misconception] = page.items
+        page = paginate(query, asked, HEATMAP_PAGE, scalars=False)
+        misconceptions: Sequence[MisconceptionRow] = page.items
     else:
-        misconceptions = db.session.scalars(query).all()
+        misconceptions = db.session.execute(query).all()
     found = _cells(now, misconceptions)
     empty = GroupCell(0, 0)
     rows = tuple(

@@ -42,11 +42,6 @@ def pages_correcting(misconception: Misconception) -> Sequence[Page]:
     )
 
 
-def pages_correcting_each(misconceptions: Sequence[Misconception]) -> dict[str, list[Page]]:
-    """pages_correcting for many misconceptions at once, in two statements."""
-    return content.pages_correcting(misconceptions)
-
-
 class PageLink(NamedTuple):
     """A published revision page as a list links to it: no body, no history."""
 
@@ -56,8 +51,8 @@ class PageLink(NamedTuple):
 
 
 def page_links_each(misconceptions: Iterable[tuple[str, str]]) -> dict[str, list[PageLink]]:
-    """pages_correcting_each for (misconception id, element id) pairs, reading only each
-    page's id, slug and title: two statements for any number of misconceptions. Those
+    """pages_correcting for many (misconception id, element id) pairs at once, reading only
+    each page's id, slug and title: two statements for any number of misconceptions. Those
     falling back on the same element share one list."""
     element_of = dict(misconceptions)
     own: dict[str, list[PageLink]] = {m: [] for m in element_of}

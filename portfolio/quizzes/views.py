@@ -14,7 +14,7 @@ from portfolio.core.security import roles_required
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import analytics as stats
 from portfolio.quizzes import services
-from portfolio.quizzes.feedback import feedback_for, page_links_each, pages_correcting_each
+from portfolio.quizzes.feedback import feedback_for, page_links_each
 from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Attempt, AttemptMode, Quiz
 
@@ -89,6 +89,7 @@ def analytics() -> str:
             f"{len(heatmap.columns)}. Choose the groups to compare under “Learner groups”."
         )
     held = [m.misconception for m in misconceptions.items if m.holders_now]
+    pages = page_links_each((m.id, m.element_id) for m in held)
     return render_template(
         "quizzes/analytics.html",
         notes=notes,
@@ -103,10 +104,7 @@ def analytics() -> str:
         heatmap=heatmap,
         chart=heatmap.chart(),
         min_attempts=stats.MIN_ATTEMPTS,
-        pages={
-            misconception_id: [(p.id, p.title) for p in found]
-            for misconception_id, found in pages_correcting_each(held).items()
-        },
+        pages={m: [(p.id, p.title) for p in found] for m, found in pages.items()},
     )
 
 
