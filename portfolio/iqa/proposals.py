@@ -6,6 +6,7 @@ the filters and a fingerprint of what the IQA saw, never thousands of ids."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -142,6 +143,12 @@ class Worked:
     def decision_ids(self) -> set[int]:
         return {e.decision_id for e in self.entries}
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """fingerprint(self.entries), worked out once: a kept proposal is read again and again
+        (every page, every visit) while nothing changes."""
+        return fingerprint(self.entries)
+
     def matching(self, filters: Filters) -> list[Entry]:
         if not filters.active:
             return list(self.entries)
@@ -223,6 +230,13 @@ def _cache() -> OrderedDict[tuple[Any, ...], tuple[list[Chosen[Lean]], int]]:
     return found
 
 
+def _worked_cache() -> OrderedDict[tuple[Any, ...], tuple[dict[int, str], Worked]]:
+    """The Worked last made from each kept proposal, with the names it was made with."""
+    found: OrderedDict[tuple[Any, ...], tuple[dict[int, str], Worked]]
+    found = current_app.extensions.setdefault("portfolio.iqa.worked", OrderedDict())
+    return found
+
+
 def _spread(iqa: User, period: Period, lock: bool) -> tuple[list[Chosen[Lean]], int]:
     """Every assessor's share: read the candidates (one statement), spread them."""
     query = _candidates(period)
@@ -243,6 +257,7 @@ def work_out(iqa: User, period: Period, *, lock: bool = False) -> Worked:
     kept, per process, until a decision, sample or plan changes (`_version`), so paging and
     filtering it costs a few index look-ups. Taking a sample (`lock`) always works it out
     afresh, under lock."""
+    key: tuple[Any, ...] = ()
     if lock:
         parts, own = _spread(iqa, period, lock=True)
     else:
@@ -260,6 +275,13 @@ def work_out(iqa: User, period: Period, *, lock: bool = False) -> Worked:
                     cache.popitem(last=False)
         parts, own = hit
     names = _names({p.assessor_id for p in parts})
+    if not lock:
+        # The same proposal and the same names make the same Worked (immutable): kept with it,
+        # so a page of a kept proposal does not order and wrap its thousands of entries again.
+        with _lock:
+            made = _worked_cache().get(key)
+        if made is not None and made[0] == names:
+            return made[1]
 
     def name(part: Chosen[Lean]) -> str:
         return names.get(part.assessor_id, "")
@@ -269,7 +291,15 @@ def work_out(iqa: User, period: Period, *, lock: bool = False) -> Worked:
         Share(p.assessor_id, name(p), p.plan, p.decisions, len(p.picks)) for p in ordered
     )
     entries = tuple(Entry(pick, p.plan, name(p)) for p in ordered for pick in p.picks)
-    return Worked(period, shares, entries, own)
+    worked = Worked(period, shares, entries, own)
+    if not lock:
+        with _lock:
+            kept = _worked_cache()
+            kept[key] = (names, worked)
+            kept.move_to_end(key)
+            while len(kept) > _CACHE_SIZE:
+                kept.popitem(last=False)
+    return worked
 
 
 def _names(ids: Collection[int]) -> dict[int, str]:
@@ -381,7 +411,7 @@ def proposal_page(
         filters,
         page,
         len(matching),
-        fingerprint(matching),
+        fingerprint(matching) if filters.active else worked.fingerprint,
         tuple(e.decision_id for e in chosen),
     )
 
