@@ -103,6 +103,7 @@ def measure(
     instance: Path,
     url: str,
     exports: int = 2,
+    how: str = "in the app's own export threads",
 ) -> list[str]:
     """The caseload page (as `assessor`) while `exporter` (an IQA) exports the learner's
     portfolio, then as many batches again with nothing rendering; `exports` times."""
@@ -132,7 +133,7 @@ def measure(
     ratio = busy.p95 / quiet.p95 if busy.n and quiet.n else float("nan")
     pages = ", ".join(f"{p} pages ({s})" for p, s in done)
     return [
-        f"Caseload p95 with a portfolio export rendering: {busy.p95 * 1000:.0f} ms "
+        f"Caseload p95 with a portfolio export rendering {how}: {busy.p95 * 1000:.0f} ms "
         f"({busy.n} requests, {busy.failures} failed) against {quiet.p95 * 1000:.0f} ms without "
         f"({quiet.n} requests, just after each export): ratio {ratio:.2f}, target "
         f"≤{TARGET:.2f}, {'met' if ratio <= TARGET else '**not met**'}. Exports of learner "

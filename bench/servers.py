@@ -118,6 +118,36 @@ def gunicorn(app: str, env: dict[str, str], ready: str, serving: Serving) -> Ite
             process.wait(10)
 
 
+# A Redis database of its own for the benchmark's export queue (the tests use others).
+BENCH_REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
+
+
+def redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(BENCH_REDIS, socket_timeout=2).ping())
+    except Exception:  # no Redis (or no client): the queued measurement is skipped
+        return False
+
+
+@contextmanager
+def export_worker(env: dict[str, str]) -> Iterator[None]:
+    """`portfolio worker` taking export jobs from the queue, at nice 10 (below the web
+    workers, as a centre should run it), stopped on exit."""
+    command = ["nice", "-n", "10", str(Path(sys.executable).parent / "portfolio"), "worker"]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
 def app_env(url: str, instance: Path) -> dict[str, str]:
     """The app's settings under gunicorn: the bench database, a fresh secret, and an instance
     folder of its own (so export caches start empty) that still sees the uploaded files."""

@@ -279,6 +279,24 @@ def run_size(
                     sessions["assessor"], sessions["iqa"], exported, plan, instance, url
                 )
                 print("\n".join(run.extra), flush=True)
+        if export and servers.redis_up():
+            # As a centre runs exports: on the Redis queue, in a worker process of its own at
+            # a lower CPU priority than the web workers.
+            env = {**servers.app_env(url, instance), "PORTFOLIO_REDIS_URL": servers.BENCH_REDIS}
+            with (
+                servers.gunicorn("portfolio:create_app()", env, "/auth/login", serving) as port,
+                servers.export_worker(env),
+            ):
+                assessor, iqa = (
+                    Session("127.0.0.1", port, plan.timeout) for _ in ("assessor", "iqa")
+                )
+                assessor.login(picks.people["assessor"][1], secret)
+                iqa.login(picks.people["iqa"][1], secret)
+                queued = interference.measure(
+                    assessor, iqa, exported, plan, instance, url, how="on the Redis queue"
+                )
+                print("\n".join(queued), flush=True)
+                run.extra += queued
         return run
 
 
