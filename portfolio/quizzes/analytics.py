@@ -558,8 +558,8 @@ def _held_now_statement(narrowed: bool) -> Select[Any]:
 
 
 def cells_query(now: datetime, misconception_ids: Collection[str]) -> CompoundSelect[Any]:
-    """The heatmap's counts for the rows shown, by group, in two parts (a UNION ALL told
-    apart by `kind`):
+    """The heatmap's counts for the rows shown, by group, in two kinds of rows (a UNION ALL
+    told apart by `kind`):
 
     - "element": (element, group, learners) for each element of the rows: those in the group
       who have finished a quiz of the element (models.ElementLearner, kept as attempts
@@ -567,7 +567,9 @@ def cells_query(now: datetime, misconception_ids: Collection[str]) -> CompoundSe
     - "misconception": (misconception, group, learners, holders): its holders now, and how
       many of them have not finished a quiz of its element. Those are counted among the
       learners too (a holder has finished a quiz that tests it; counting them keeps the
-      share at most 1 even when that quiz belongs to another element).
+      share at most 1 even when that quiz belongs to another element). Counted in two
+      parts, the holders who have not cleared it and those who cleared it after `now`,
+      which add up.
 
     A cell's learners are its element's plus its misconception's; its holders are the
     misconception's. A learner's group is their group now (a role taken away: no group)."""
@@ -595,36 +597,41 @@ def _cells_statement() -> CompoundSelect[Any]:
         .group_by(ElementLearner.element_id, group)
     )
     held, finished = HeldMisconception, aliased(ElementLearner)
-    # Held at `now`: not cleared, or cleared since; two seeks into the holders' index
-    # (misconception, cleared_at, first_seen_at, user), where one OR would read each
-    # misconception's cleared rows too.
-    shown = (held.misconception_id.in_(ids), held.first_seen_at <= now)
-    holding = union_all(
-        select(held.misconception_id, held.user_id).where(*shown, held.cleared_at.is_(None)),
-        select(held.misconception_id, held.user_id).where(*shown, held.cleared_at > now),
-    ).subquery("holding")
-    by_misconception = (
-        select(
-            literal("misconception").label("kind"),
-            holding.c.misconception_id.label("key"),
-            group.label("cohort_id"),
-            (func.count() - func.count(finished.user_id)).label("learners"),
-            func.count().label("holders"),
+
+    def by_misconception(*held_now: ColumnElement[bool]) -> Select[Any]:
+        """From each misconception shown to its holders, through the holders' index."""
+        query = (
+            select(
+                literal("misconception").label("kind"),
+                held.misconception_id.label("key"),
+                group.label("cohort_id"),
+                (func.count() - func.count(finished.user_id)).label("learners"),
+                func.count().label("holders"),
+            )
+            .select_from(Misconception)
+            .join(held, held.misconception_id == Misconception.id)
+            .join(User, User.id == held.user_id)
+            .outerjoin(learners, learners.c.user_id == held.user_id)
+            .outerjoin(
+                finished,
+                and_(
+                    finished.element_id == Misconception.element_id,
+                    finished.user_id == held.user_id,
+                ),
+            )
+            .where(Misconception.id.in_(ids), held.first_seen_at <= now, *held_now)
+            .group_by(held.misconception_id, group)
         )
-        .select_from(holding)
-        .join(Misconception, Misconception.id == holding.c.misconception_id)
-        .join(User, User.id == holding.c.user_id)
-        .outerjoin(learners, learners.c.user_id == holding.c.user_id)
-        .outerjoin(
-            finished,
-            and_(
-                finished.element_id == Misconception.element_id,
-                finished.user_id == holding.c.user_id,
-            ),
-        )
-        .group_by(holding.c.misconception_id, group)
+        return cast_type("Select[Any]", query)
+
+    # Held at `now`: not cleared, or cleared since, in two parts (a cell can have rows in
+    # both): each a seek into the holders' index (misconception, cleared_at, first_seen_at,
+    # user), where one OR would read each misconception's cleared rows too.
+    return union_all(
+        by_element,
+        by_misconception(held.cleared_at.is_(None)),
+        by_misconception(held.cleared_at > now),
     )
-    return by_element.union_all(by_misconception)
 
 
 def _cells(now: datetime, misconceptions: Sequence[MisconceptionRow]) -> dict[Any, GroupCell]:
@@ -632,11 +639,12 @@ def _cells(now: datetime, misconceptions: Sequence[MisconceptionRow]) -> dict[An
     statement (cells_query), even for no rows."""
     rows = db.session.execute(cells_query(now, [m.id for m in misconceptions])).all()
     by_element = {(r.key, r.cohort_id): int(r.learners) for r in rows if r.kind == "element"}
-    cells = {}
+    cells: dict[Any, tuple[int, int]] = {}
     for r in rows:
         if r.kind != "misconception":
             continue
-        cells[(r.key, r.cohort_id)] = (int(r.holders), int(r.learners))
+        holders, learners = cells.get((r.key, r.cohort_id), (0, 0))
+        cells[(r.key, r.cohort_id)] = (holders + int(r.holders), learners + int(r.learners))
     element_of = {m.id: m.element_id for m in misconceptions}
     found: dict[Any, GroupCell] = {}
     for (element_id, cohort_id), learners in by_element.items():

@@ -79,6 +79,26 @@ def page_links_each(misconceptions: Iterable[tuple[str, str]]) -> dict[str, list
     return {m: own[m] or by_element[e] for m, e in element_of.items()}
 
 
+def distinct_lists(
+    found: dict[str, list[PageLink]],
+) -> tuple[list[list[PageLink]], dict[str, int]]:
+    """The distinct non-empty lists of `found` (misconceptions of one element with no page
+    of their own share their element's), and each misconception's list's place among them:
+    so a page draws each list once, however many misconceptions offer it."""
+    places: dict[tuple[int, ...], int] = {}
+    lists: list[list[PageLink]] = []
+    place_of: dict[str, int] = {}
+    for misconception_id, links in found.items():
+        if not links:
+            continue
+        key = tuple(link.id for link in links)
+        if key not in places:
+            places[key] = len(lists)
+            lists.append(links)
+        place_of[misconception_id] = places[key]
+    return lists, place_of
+
+
 def feedback_for(shown: ShownQuestion) -> Feedback | None:
     """None until the question is answered."""
     if shown.answer is None:

@@ -14,7 +14,7 @@ from portfolio.core.security import roles_required
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import analytics as stats
 from portfolio.quizzes import services
-from portfolio.quizzes.feedback import feedback_for, page_links_each
+from portfolio.quizzes.feedback import distinct_lists, feedback_for, page_links_each
 from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Attempt, AttemptMode, Quiz
 
@@ -89,7 +89,7 @@ def analytics() -> str:
             f"{len(heatmap.columns)}. Choose the groups to compare under “Learner groups”."
         )
     held = [m.misconception for m in misconceptions.items if m.holders_now]
-    pages = page_links_each((m.id, m.element_id) for m in held)
+    lists, options_of = distinct_lists(page_links_each((m.id, m.element_id) for m in held))
     return render_template(
         "quizzes/analytics.html",
         notes=notes,
@@ -104,7 +104,8 @@ def analytics() -> str:
         heatmap=heatmap,
         chart=heatmap.chart(),
         min_attempts=stats.MIN_ATTEMPTS,
-        pages={m: [(p.id, p.title) for p in found] for m, found in pages.items()},
+        option_lists=[[(p.id, p.title) for p in found] for found in lists],
+        options_of=options_of,
     )
 
 
@@ -165,23 +166,16 @@ def misconceptions() -> str:
     """The learner's own list: what each misconception is, why it is wrong, where to revise;
     a page at a time, and the cleared ones a page at a time after them."""
     held = services.held_page(current_user, page_arg())
-    pages = page_links_each((h.misconception_id, h.element_id) for h in held.items)
-    # Each page's address built once, however many misconceptions list it.
-    slugs = {p.id: p.slug for found in pages.values() for p in found}
-    titles = {p.id: p.title for found in pages.values() for p in found}
-    urls = {page_id: url_for("content.show", slug=slug) for page_id, slug in slugs.items()}
-    # The template writes each distinct list of links once (misconceptions of one element
-    # with no page of their own share their element's list), then uses it for each of them.
-    lists: dict[tuple[int, ...], int] = {}
-    list_of = {
-        m: lists.setdefault(tuple(p.id for p in found), len(lists))
-        for m, found in pages.items()
-        if found
-    }
+    lists, list_of = distinct_lists(
+        page_links_each((h.misconception_id, h.element_id) for h in held.items)
+    )
+    # Each page's address built once, however many misconceptions list it; the template
+    # writes each distinct list of links once.
+    urls = {p.id: url_for("content.show", slug=p.slug) for found in lists for p in found}
     return render_template(
         "quizzes/misconceptions.html",
         held=held,
-        link_lists=[[(urls[i], titles[i]) for i in ids] for ids in lists],
+        link_lists=[[(urls[p.id], p.title) for p in found] for found in lists],
         list_of=list_of,
         cleared=services.cleared_page(current_user, page_arg("cpage")),
         due=services.count_due_reviews(current_user),
