@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portfolio.auth.forms import PASSWORD_LENGTH
-from portfolio.auth.models import Cohort, Role, User
+from portfolio.auth.models import Role
 from portfolio.auth.services import COHORT_NAME_LENGTH, MIN_PASSWORD_LENGTH, NOBODY
 from portfolio.core.forms import CheckboxesField, choices
 
 
-def _assessor_choices(assessors: Sequence[User]) -> list[SelectChoice]:
+class Named(Protocol):
+    """An assessor or a group as the forms offer it: a User or Cohort, or an (id, name) row."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def _assessor_choices(assessors: Sequence[Named]) -> list[SelectChoice]:
     return choices([("", "No assessor")] + [(str(a.id), a.name) for a in assessors])
 
 
@@ -34,7 +45,7 @@ class CreateUserForm(FlaskForm):  # type: ignore[misc]
     )
     assessor = SelectField("Assessor (learners only)", choices=[])
 
-    def __init__(self, assessors: Sequence[User], *args: object, **kwargs: object) -> None:
+    def __init__(self, assessors: Sequence[Named], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.assessor.choices = _assessor_choices(assessors)
 
@@ -42,12 +53,12 @@ class CreateUserForm(FlaskForm):  # type: ignore[misc]
 class AssignForm(FlaskForm):  # type: ignore[misc]
     assessor = SelectField("Assessor", choices=[])
 
-    def __init__(self, assessors: Sequence[User], *args: object, **kwargs: object) -> None:
+    def __init__(self, assessors: Sequence[Named], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.assessor.choices = _assessor_choices(assessors)
 
 
-def cohort_options(cohorts: Sequence[Cohort]) -> list[tuple[str, str]]:
+def cohort_options(cohorts: Sequence[Named]) -> list[tuple[str, str]]:
     """(value, label) pairs for a learner's group; the empty value takes them out of any."""
     return [("", "No group")] + [(str(c.id), c.name) for c in cohorts]
 
@@ -63,7 +74,7 @@ class CohortForm(FlaskForm):  # type: ignore[misc]
 class AssignCohortForm(FlaskForm):  # type: ignore[misc]
     cohort = SelectField("Group", choices=[])
 
-    def __init__(self, cohorts: Sequence[Cohort], *args: object, **kwargs: object) -> None:
+    def __init__(self, cohorts: Sequence[Named], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.cohort.choices = choices(cohort_options(cohorts))
 
@@ -91,8 +102,8 @@ class UserFilterForm(FlaskForm):  # type: ignore[misc]
 
     def __init__(
         self,
-        assessors: Sequence[User],
-        cohorts: Sequence[Cohort],
+        assessors: Sequence[Named],
+        cohorts: Sequence[Named],
         *args: object,
         **kwargs: object,
     ) -> None:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from portfolio.admin import listing
 from portfolio.admin.forms import (
     AssignCohortForm,
     AssignForm,
@@ -61,8 +62,8 @@ def _list_url(back: str) -> str:
 @bp.route("/users", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def users() -> tuple[str, int] | Response:
-    assessors = accounts.users_with_role(Role.ASSESSOR)
-    cohorts = accounts.list_cohorts()
+    assessors = listing.people_with_role(Role.ASSESSOR)
+    cohorts = listing.groups()
     form = CreateUserForm(assessors)
     if form.validate_on_submit():
         assessor = accounts.get_user(int(form.assessor.data)) if form.assessor.data else None
@@ -82,17 +83,23 @@ def users() -> tuple[str, int] | Response:
     filter_form = UserFilterForm(assessors, cohorts, formdata=request.args)
     valid = not request.args or filter_form.validate()
     filters = _filters(filter_form) if valid else accounts.UserFilter()
+    back = request.query_string.decode("utf-8", "replace")
+    # Each row's link differs only in the user's id: built once here rather than by url_for
+    # on each of 50 rows, as (before the id, after it).
+    link = url_for("admin.user", user_id=0, back=back or None)
+    path, _, query = link.partition("?")
+    user_link = (path.rsplit("/", 1)[0] + "/", f"?{query}" if query else "")
     return render_template(
         "admin/users.html",
         form=form,
         filter_form=filter_form,
-        found=accounts.user_page(filters, page_arg()),
+        found=listing.user_page(filters, page_arg()),
         # Names for the page's rows from the lists already loaded for the forms: a row shows
         # its learner's assessor and group as text, changed on the user's own page (a select
         # of every assessor on each of 50 rows made the page grow with the staff).
         assessor_names={a.id: a.name for a in assessors},
         cohort_names={c.id: c.name for c in cohorts},
-        back=request.query_string.decode("utf-8", "replace"),
+        user_link=user_link,
     ), (200 if valid else 422)
 
 
