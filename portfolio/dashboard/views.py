@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Blueprint, render_template
 from flask_login import current_user
+from sqlalchemy import Select
 
-from portfolio.assessment import caseload_views
+from portfolio.assessment import caseload_views, cohort
 from portfolio.assessment import services as assessment
-from portfolio.auth.models import Role
+from portfolio.auth.models import Role, User
 from portfolio.content import services as content
-from portfolio.core.paging import PageArg
+from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.core.security import login_required
 from portfolio.dashboard import services
 from portfolio.evidence import services as evidence
@@ -51,16 +54,32 @@ def index() -> str:
             if user.has_role(Role.IQA)
             else None
         ),
-        links=caseload_views.row_links() if user.has_role(Role.IQA) else {},
+        links=_links(user),
         # An assessor's own learners, a page of them; IQAs and admins (every learner) search.
-        learners=(
-            assessment.learner_page(user, assessment.CohortFilter(assessment.Scope.MINE), PageArg())
-            if user.has_role(Role.ASSESSOR) and not overseer
-            else None
-        ),
-        every_learner=(
-            assessment.learner_count(user, assessment.CohortFilter(assessment.Scope.ALL))
-            if overseer
-            else 0
-        ),
+        learners=_own_learners(user) if user.has_role(Role.ASSESSOR) and not overseer else None,
+        every_learner=_every_learner(user) if overseer else 0,
     )
+
+
+def _own_learners(user: User) -> Paged[Any]:
+    """The first page of the assessor's learners (cohort tracking's "mine"), id and name only."""
+    query = cohort.learners_query(user, assessment.CohortFilter(assessment.Scope.MINE))
+    if query is None:
+        return Paged([], 0)
+    columns = cast(Select[Any], query.with_only_columns(User.id, User.name))
+    return paginate(columns, PageArg(), scalars=False)
+
+
+def _every_learner(user: User) -> int:
+    """How many learners the centre has (cohort tracking's "all", counted on their ids)."""
+    query = cohort.learners_query(user, assessment.CohortFilter(assessment.Scope.ALL))
+    return 0 if query is None else count(query.with_only_columns(User.id))
+
+
+def _links(user: User) -> dict[str, str]:
+    """The rows' links, each made from one url_for (caseload_views.link_format)."""
+    links = caseload_views.row_links() if user.has_role(Role.IQA) else {}
+    if user.has_role(Role.ASSESSOR):
+        links["learner"] = caseload_views.link_format("assessment.learner", "learner_id")
+        links["export"] = caseload_views.link_format("export.start", "learner_id")
+    return links
