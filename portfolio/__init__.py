@@ -28,6 +28,7 @@ from portfolio.core.localtime import format_london, format_london_date
 from portfolio.core.markdown import render_markdown
 from portfolio.core.paging import counted, page_url
 from portfolio.core.security import init_security
+from portfolio.core.tables import table_html
 from portfolio.extensions import csrf, db, login_manager, migrate
 
 
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_global(page_url, "page_url")
     app.add_template_global(counted, "counted")
+    app.add_template_global(table_html, "table_html")
     app.add_template_filter(format_london, "london")
     app.add_template_filter(format_london_date, "london_date")
     init_security(app)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+from flask import url_for
+from markupsafe import Markup, escape
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
 # a name like "=HYPERLINK(...)" must arrive as text.
@@ -66,6 +69,87 @@ class Table:
             [c.text for c in self.columns],
             *(r.texts for r in (*self.rows, *self.foot)),
         ]
+
+
+# -- On screen -----------------------------------------------------------------------------
+# The tracking grid and the cohort matrix draw hundreds to thousands of cells a page: written
+# here, in one pass of string joins, rather than by a Jinja macro a cell (several times the
+# cost). Every text is escaped; the only markup is this module's own.
+
+
+def _link_maker() -> Callable[[Heading], str]:
+    """Heading -> its link, escaped. url_for runs once per endpoint and argument names: the
+    rest of a table's links are that address with their own whole-number ids put in."""
+    patterns: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+
+    def link(h: Heading) -> str:
+        names = tuple(name for name, _ in h.args)
+        values = tuple(value for _, value in h.args)
+        if not all(type(v) is int for v in values):
+            return str(escape(url_for(h.endpoint, **dict(h.args))))
+        key = (h.endpoint, names)
+        if key not in patterns:
+            # Markers no real id takes, swapped for the ids below.
+            markers = tuple(str(9_000_000_000_000_000_001 + n) for n in range(len(names)))
+            made = url_for(h.endpoint, **{n: int(m) for n, m in zip(names, markers, strict=True)})
+            patterns[key] = (str(escape(made)), markers)
+        found, markers = patterns[key]
+        for marker, value in zip(markers, values, strict=True):
+            found = found.replace(marker, str(value))
+        return found
+
+    return link
+
+
+def _heading(h: Heading, in_row: bool, link: Callable[[Heading], str]) -> str:
+    if not h.detail:
+        inner = str(escape(h.label))
+    elif in_row:
+        inner = f"<strong>{escape(h.label)}</strong>{escape(h.sep)}{escape(h.detail)}"
+    else:
+        inner = (
+            f'{escape(h.label)}<span class="visually-hidden">{escape(h.sep)}</span>'
+            f'<span class="grid-title">{escape(h.detail)}</span>'
+        )
+    return f'<a href="{link(h)}">{inner}</a>' if h.endpoint else inner
+
+
+def _cell(cell: Cell) -> str:
+    if cell.state:
+        return f'<td class="cell-{escape(cell.state)}">{escape(cell.text)}</td>'
+    return f"<td>{escape(cell.text)}</td>"
+
+
+def _body_row(row: Row, link: Callable[[Heading], str], cells: dict[Cell, str]) -> str:
+    drawn = []
+    for cell in row.cells:
+        html = cells.get(cell)
+        if html is None:
+            html = cells[cell] = _cell(cell)  # most cells repeat: "Met", "Not started", ...
+        drawn.append(html)
+    return f'<tr><th scope="row">{_heading(row.heading, True, link)}</th>{"".join(drawn)}</tr>'
+
+
+def table_html(table: Table, table_class: str = "") -> Markup:
+    """The table as HTML: caption, column headings, body rows (a row heading, then cells
+    classed cell-<state>), and the foot."""
+    link = _link_maker()
+    cells: dict[Cell, str] = {}
+    opening = f'<table class="{escape(table_class)}">' if table_class else "<table>"
+    lines = [
+        opening,
+        f"  <caption>{escape(table.caption)}</caption>",
+        "  <thead><tr>"
+        + "".join(f'<th scope="col">{_heading(h, False, link)}</th>' for h in table.columns)
+        + "</tr></thead>",
+        "  <tbody>",
+        *(_body_row(row, link, cells) for row in table.rows),
+        "  </tbody>",
+    ]
+    if table.foot:
+        lines += ["  <tfoot>", *(_body_row(row, link, cells) for row in table.foot), "  </tfoot>"]
+    lines.append("</table>")
+    return Markup("\n".join(lines))  # noqa: S704 - every text above is escaped
 
 
 def neutralise(value: str) -> str:

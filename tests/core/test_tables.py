@@ -7,8 +7,18 @@ import csv
 import io
 
 import pytest
+from flask import Flask
 
-from portfolio.core.tables import Cell, Heading, Row, Table, csv_text, neutralise, safe_filename
+from portfolio.core.tables import (
+    Cell,
+    Heading,
+    Row,
+    Table,
+    csv_text,
+    neutralise,
+    safe_filename,
+    table_html,
+)
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -53,3 +63,47 @@ def test_file_names_are_plain_ascii() -> None:
         "cohort-etc-passwd-x-evil-1.csv"
     )
     assert safe_filename("", "€€", extension="csv") == "download.csv"
+
+
+def test_the_html_escapes_every_text_and_links_each_row_to_its_own_learner(app: Flask) -> None:
+    hostile = '<script>alert("x")</script> & O\'Brien'
+    table = Table(
+        caption=f"Caption {hostile}",
+        columns=(Heading("Learner"), Heading("E1", hostile, ": "), Heading("Met")),
+        rows=tuple(
+            Row(
+                Heading(
+                    f"{hostile} {n}",
+                    endpoint="assessment.learner",
+                    args=(("learner_id", n),),
+                ),
+                (Cell("Met", "met"), Cell(hostile)),
+            )
+            for n in (7, 12)
+        ),
+        foot=(Row(Heading("Learners who have met it"), (Cell("2 of 2"), Cell(""))),),
+    )
+    with app.test_request_context():
+        html = str(table_html(table, "grid cohort"))
+    assert "<script>" not in html and hostile not in html
+    assert html.startswith('<table class="grid cohort">\n  <caption>Caption &lt;script&gt;')
+    assert (
+        '<th scope="col">E1<span class="visually-hidden">: </span><span class="grid-title">'
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; O&#39;Brien</span></th>"
+    ) in html
+    # Each row's link carries its own id, as url_for writes it.
+    for n in (7, 12):
+        assert f'<tr><th scope="row"><a href="/assessment/learners/{n}">&lt;script&gt;' in html
+    assert '<td class="cell-met">Met</td><td>&lt;script&gt;' in html
+    assert '<tfoot>\n<tr><th scope="row">Learners who have met it</th><td>2 of 2</td><td></td>' in (
+        html
+    )
+    assert html.endswith("</table>")
+
+
+def test_a_table_without_a_class_or_foot(app: Flask) -> None:
+    table = Table("C", (Heading("Point"),), (Row(Heading("p1", "Listens"), ()),))
+    with app.test_request_context():
+        html = str(table_html(table))
+    assert html.startswith("<table>\n") and "<tfoot>" not in html
+    assert '<th scope="row"><strong>p1</strong> Listens</th>' in html
