@@ -383,7 +383,7 @@ def element_totals(
     # primary key by learner), counted in one pass per figure. The live points are picked
     # while counting, not as a key of the index: a list of points in the index search would
     # probe it once for every learner, element and point.
-    mine = [PointMet.learner_id.in_(ids)]
+    mine: list[ColumnElement[bool]] = [PointMet.learner_id.in_(ids)]
     if where.element_id is not None:
         mine.append(PointMet.element_id == where.element_id)
     per_learner = (

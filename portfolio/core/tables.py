@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 from markupsafe import Markup, escape
@@ -86,12 +87,13 @@ def _link_maker() -> Callable[[Heading], str]:
         names = tuple(name for name, _ in h.args)
         values = tuple(value for _, value in h.args)
         if not all(type(v) is int for v in values):
-            return str(escape(url_for(h.endpoint, **dict(h.args))))
+            return str(escape(url_for(h.endpoint, **dict[str, Any](h.args))))
         key = (h.endpoint, names)
         if key not in patterns:
             # Markers no real id takes, swapped for the ids below.
             markers = tuple(str(9_000_000_000_000_000_001 + n) for n in range(len(names)))
-            made = url_for(h.endpoint, **{n: int(m) for n, m in zip(names, markers, strict=True)})
+            ids: dict[str, Any] = {n: int(m) for n, m in zip(names, markers, strict=True)}
+            made = url_for(h.endpoint, **ids)
             patterns[key] = (str(escape(made)), markers)
         found, markers = patterns[key]
         for marker, value in zip(markers, values, strict=True):
