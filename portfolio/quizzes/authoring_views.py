@@ -3,8 +3,10 @@ and name new misconceptions. Routes on the quizzes blueprint, under /quizzes/man
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -78,6 +80,24 @@ def _bank_filters(choices: list[bank.QuizChoice], notes: list[str]) -> bank.Bank
     )
 
 
+# A question id's place in its addresses: url_for is asked once per page for each kind of
+# address, and each question's id put in quoted as the route's converter quotes a path part
+# (werkzeug's BaseConverter.to_url; tests/quizzes/test_authoring_views.py holds the two equal).
+_ID_MARK = "QUESTIONIDMARK"
+_PATH_SAFE = "!$&'()*+,/:;=@"
+
+
+def question_addresses(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Each question's (edit, history) addresses, as url_for gives them."""
+    edit = url_for("quizzes.question_edit", question_id=_ID_MARK)
+    history = url_for("quizzes.question_history", question_id=_ID_MARK)
+    found = {}
+    for question_id in ids:
+        part = quote(question_id, safe=_PATH_SAFE)
+        found[question_id] = (edit.replace(_ID_MARK, part), history.replace(_ID_MARK, part))
+    return found
+
+
 def _manage_page(
     forms: dict[str, MisconceptionForm] | None = None, quiz_id: str | None = None
 ) -> str:
@@ -101,6 +121,7 @@ def _manage_page(
         statuses=list(QuestionStatus),
         filters=filters,
         filtered=filters != bank.BankFilters(),
+        addresses=question_addresses(q.id for q in found.page.items),
         notes=notes,
         kinds=list(QuestionKind),
         # The one misconception form sent back with a fault, summarised at the top.

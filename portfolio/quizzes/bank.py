@@ -12,7 +12,7 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portfolio.auth.models import User
-from portfolio.core.paging import PageArg, Paged, paginate
+from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
@@ -30,9 +30,9 @@ class BankFilters:
 
 @dataclass(frozen=True)
 class BankRow:
-    # Rows of the columns the bank shows: a question's id, quiz_id, stem, kind and status
-    # (questions_in_order), and its latest revision's number, created_at, author_id and
-    # author_name (None for a revision from a quiz file).
+    # One row of the columns the bank shows, as both: a question's id, quiz_id, stem, kind
+    # and status (questions_in_order), and its latest revision's number, created_at,
+    # author_id and author_name (None for a revision from a quiz file).
     question: Any
     latest: Any
 
@@ -41,7 +41,7 @@ class BankRow:
 class QuizBank:
     quiz: Quiz
     rows: tuple[BankRow, ...]
-    misconceptions: tuple[Misconception, ...]  # the quiz's own
+    misconceptions: tuple[Any, ...]  # the quiz's own, as (id, text) rows
 
 
 @dataclass(frozen=True)
@@ -103,43 +103,38 @@ def _questions(filters: BankFilters) -> Select[Any]:
     return query
 
 
-def _latest(ids: Sequence[str]) -> dict[str, Any]:
-    """Each question's newest revision as (question_id, number, created_at, author_id,
-    author_name) rows: one statement."""
-    newest = (
-        select(QuestionRevision.question_id, func.max(QuestionRevision.number).label("number"))
-        .where(QuestionRevision.question_id.in_(ids))
-        .group_by(QuestionRevision.question_id)
-        .subquery()
-    )
+def _with_latest(query: Select[Any]) -> Select[Any]:
+    """`query`'s questions with their newest revision's number, created_at, author_id and
+    author_name (None for a revision from a quiz file) beside them, in the same statement:
+    the newest found through the (question, number) index, its author by id."""
     revision = QuestionRevision
-    return {
-        r.question_id: r
-        for r in db.session.execute(
-            select(
-                revision.question_id,
-                revision.number,
-                revision.created_at,
-                revision.author_id,
-                User.name.label("author_name"),
-            )
-            .join(
-                newest,
-                (revision.question_id == newest.c.question_id)
-                & (revision.number == newest.c.number),
-            )
-            .outerjoin(User, User.id == revision.author_id)
+    newest = (
+        select(func.max(revision.number))
+        .where(revision.question_id == Question.id)
+        .correlate(Question)
+        .scalar_subquery()
+    )
+    return (
+        query.add_columns(
+            revision.number,
+            revision.created_at,
+            revision.author_id,
+            User.name.label("author_name"),
         )
-    }
+        .outerjoin(revision, (revision.question_id == Question.id) & (revision.number == newest))
+        .outerjoin(User, User.id == revision.author_id)
+    )
 
 
-def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Misconception]]:
-    """Each quiz's own misconceptions ("<quiz id>.<slug>"): one statement."""
-    own: dict[str, list[Misconception]] = {q.id: [] for q in quizzes}
+def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Any]]:
+    """Each quiz's own misconceptions ("<quiz id>.<slug>") as (id, text) rows: one statement."""
+    own: dict[str, list[Any]] = {q.id: [] for q in quizzes}
     # Asked even for no quizzes (matching nothing), so the statements do not depend on the data.
     mine = [Misconception.id.startswith(f"{q.id}.", autoescape=True) for q in quizzes]
-    for m in db.session.scalars(
-        select(Misconception).where(or_(false(), *mine)).order_by(Misconception.id)
+    for m in db.session.execute(
+        select(Misconception.id, Misconception.text)
+        .where(or_(false(), *mine))
+        .order_by(Misconception.id)
     ):
         quiz_id = m.id.rsplit(".", 1)[0]
         if quiz_id in own:
@@ -153,11 +148,11 @@ def bank_page(
     chosen: Quiz | None = None,
     every: Mapping[str, Quiz] | None = None,
 ) -> BankPage:
-    """A page of the bank: five statements (six without `every`, every quiz by id with its
+    """A page of the bank: three statements (four without `every`, every quiz by id with its
     element, which the page has already for its filter). `chosen` is the quiz filtered to."""
-    page = paginate(_questions(filters), asked, PAGE_SIZE, scalars=False)
+    query = _questions(filters)
+    page = paginate(_with_latest(query), asked, PAGE_SIZE, scalars=False, total=count(query))
     questions: Sequence[Any] = page.items
-    latest = _latest([q.id for q in questions])
     if every is None:
         every = {c.quiz.id: c.quiz for c in quiz_choices()}
     quizzes: list[Quiz] = []
@@ -171,9 +166,7 @@ def bank_page(
         QuizBank(
             quiz=quiz,
             rows=tuple(
-                BankRow(q, latest[q.id])
-                for q in questions
-                if q.quiz_id == quiz.id and q.id in latest
+                BankRow(q, q) for q in questions if q.quiz_id == quiz.id and q.number is not None
             ),
             misconceptions=tuple(own[quiz.id]),
         )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 
+from portfolio.quizzes.authoring_views import question_addresses
 from portfolio.quizzes.models import QuestionStatus
 from portfolio.quizzes.spec import question_from_data
 from tests.conftest import login
@@ -36,6 +37,20 @@ def tutor(app: Flask, make: Factory) -> Tutor:
 
 
 # --- The bank -----------------------------------------------------------------------------------
+
+
+def test_the_banks_addresses_are_url_fors(app: Flask) -> None:
+    """The bank builds each row's links from one url_for per kind of link: the same text."""
+    ids = ["pts-a-rights.q1", "pts-a.q-2", "odd id/with?#&%=+@:;,!$'()*~é", "QUESTIONIDMARK"]
+    with app.test_request_context("/quizzes/manage"):
+        expected = {
+            i: (
+                url_for("quizzes.question_edit", question_id=i),
+                url_for("quizzes.question_history", question_id=i),
+            )
+            for i in ids
+        }
+        assert question_addresses(ids) == expected
 
 
 def test_the_bank_lists_every_quiz_and_question(app: Flask, tutor: Tutor) -> None:
