@@ -10,18 +10,18 @@ from typing import Any
 
 from flask import render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from portfolio.assessment import caseload
 from portfolio.assessment.caseload import NO_GROUP, QueueFilter
 from portfolio.assessment.turnaround import ClockState
 from portfolio.assessment.views import bp
-from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role, User
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.evidence import services as evidence_services
-from portfolio.qualifications import services as qualifications
-from portfolio.qualifications.models import Element
+from portfolio.extensions import db
+from portfolio.qualifications.models import Element, Unit
 
 OVERSEERS = (Role.IQA, Role.ADMIN)
 # "Overdue by at least" choices, in working days.
@@ -65,7 +65,7 @@ class _Args:
         self.messages.append(f"There is no {what} “{raw[:40]}”: showing every {what}.")
         return None
 
-    def group(self, cohorts: Sequence[Cohort]) -> int | str | None:
+    def group(self, cohorts: Sequence[Any]) -> int | str | None:
         groups: dict[str, object] = {str(g.id): g.id for g in cohorts}
         groups[NO_GROUP] = NO_GROUP
         found = self.choice("group", groups, "learner group")
@@ -78,14 +78,24 @@ class _Args:
 
 @dataclass(frozen=True)
 class _Choices:
-    """What the filters offer, read once for both checking the query string and the form."""
+    """What the filters offer, read once for both checking the query string and the form:
+    elements (id, title) in the qualification's order and learner groups (id, name) by name,
+    as qualifications.list_elements and accounts.list_cohorts order them, columns only."""
 
-    elements: Sequence[Element]
-    groups: Sequence[Cohort]
+    elements: Sequence[Any]
+    groups: Sequence[Any]
+
+
+_ELEMENTS = (
+    select(Element.id, Element.title)
+    .join(Unit, Unit.id == Element.unit_id)
+    .order_by(Unit.position, Element.position)
+)
+_GROUPS = select(Cohort.id, Cohort.name).order_by(Cohort.name)
 
 
 def _choices() -> _Choices:
-    return _Choices(qualifications.list_elements(), accounts.list_cohorts())
+    return _Choices(db.session.execute(_ELEMENTS).all(), db.session.execute(_GROUPS).all())
 
 
 def _common(args: _Args, choices: _Choices, *, states: bool) -> QueueFilter:

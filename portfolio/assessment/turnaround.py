@@ -5,6 +5,7 @@ holidays (from content/calendar.yaml)."""
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -48,7 +49,10 @@ class ClockState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"on_time": "On time", "due_soon": "Due soon", "overdue": "Overdue"}[self.value]
+        return _LABELS[self.value]
+
+
+_LABELS = {"on_time": "On time", "due_soon": "Due soon", "overdue": "Overdue"}
 
 
 def _days(count: int) -> str:
@@ -58,13 +62,24 @@ def _days(count: int) -> str:
 @dataclass(frozen=True)
 class Clock:
     """Where one item stands against its due date. `days` is working days left while it is
-    not late, and working days late once it is."""
+    not late, and working days late once it is. (Its words are worked out once: the lists
+    share one Clock among the items started on the same day.)"""
 
     due: date
     state: ClockState
     days: int
 
-    @property
+    @functools.cached_property
+    def due_text(self) -> str:
+        """The due date as the lists show it: "7 December 2026"."""
+        return self.due.strftime("%-d %B %Y")
+
+    @functools.cached_property
+    def capitalised_words(self) -> str:
+        """The words as a table cell starts them: "Overdue by 2 working days"."""
+        return self.words.capitalize()
+
+    @functools.cached_property
     def words(self) -> str:
         if self.state is ClockState.OVERDUE:
             return f"overdue by {_days(self.days)}"

@@ -188,3 +188,8 @@ def test_a_page_past_the_end_is_the_first_with_a_message(assessor: User, make: F
         1,
         "There is no page 2: showing the first page.",
     )
+
+
+def test_the_learners_counts_read_through_indexes(ctx: None) -> None:
+    query = caseload._learner_loads_query(1, caseload.cutoffs(TODAY), 1, 50)
+    assert full_scans(query, ("evidence", "user_account")) == []
