@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -29,7 +28,7 @@ from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
 from portfolio.quizzes.services import ShownQuestion
 from portfolio.quizzes.spec import QuestionKind
-from portfolio.quizzes.views import bp
+from portfolio.quizzes.views import addresses, bp
 
 EDITORS = (Role.TUTOR, Role.ADMIN)
 
@@ -80,22 +79,13 @@ def _bank_filters(choices: list[bank.QuizChoice], notes: list[str]) -> bank.Bank
     )
 
 
-# A question id's place in its addresses: url_for is asked once per page for each kind of
-# address, and each question's id put in quoted as the route's converter quotes a path part
-# (werkzeug's BaseConverter.to_url; tests/quizzes/test_authoring_views.py holds the two equal).
-_ID_MARK = "QUESTIONIDMARK"
-_PATH_SAFE = "!$&'()*+,/:;=@"
-
-
 def question_addresses(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """Each question's (edit, history) addresses, as url_for gives them."""
-    edit = url_for("quizzes.question_edit", question_id=_ID_MARK)
-    history = url_for("quizzes.question_history", question_id=_ID_MARK)
-    found = {}
-    for question_id in ids:
-        part = quote(question_id, safe=_PATH_SAFE)
-        found[question_id] = (edit.replace(_ID_MARK, part), history.replace(_ID_MARK, part))
-    return found
+    """Each question's (edit, history) addresses, as url_for gives them, each route built
+    once per page (views.addresses)."""
+    ids = list(ids)
+    edit = addresses("quizzes.question_edit", "question_id", ids)
+    history = addresses("quizzes.question_history", "question_id", ids)
+    return {i: (edit[i], history[i]) for i in ids}
 
 
 def _manage_page(

@@ -11,6 +11,7 @@ from flask import Flask, url_for
 from portfolio.quizzes.authoring_views import question_addresses
 from portfolio.quizzes.models import QuestionStatus
 from portfolio.quizzes.spec import question_from_data
+from portfolio.quizzes.views import addresses
 from tests.conftest import login
 from tests.factories import Factory
 from tests.helpers import read_form, send, text
@@ -41,7 +42,7 @@ def tutor(app: Flask, make: Factory) -> Tutor:
 
 def test_the_banks_addresses_are_url_fors(app: Flask) -> None:
     """The bank builds each row's links from one url_for per kind of link: the same text."""
-    ids = ["pts-a-rights.q1", "pts-a.q-2", "odd id/with?#&%=+@:;,!$'()*~é", "QUESTIONIDMARK"]
+    ids = ["pts-a-rights.q1", "pts-a.q-2", "odd id/with?#&%=+@:;,!$'()*~é", "IDMARK0IDMARK"]
     with app.test_request_context("/quizzes/manage"):
         expected = {
             i: (
@@ -51,6 +52,9 @@ def test_the_banks_addresses_are_url_fors(app: Flask) -> None:
             for i in ids
         }
         assert question_addresses(ids) == expected
+        assert addresses("quizzes.send", "misconception_id", ids) == {
+            i: url_for("quizzes.send", misconception_id=i) for i in ids
+        }
 
 
 def test_the_bank_lists_every_quiz_and_question(app: Flask, tutor: Tutor) -> None:

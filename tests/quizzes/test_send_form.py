@@ -11,7 +11,8 @@ SHARED = (
 )
 OWN = (
     '{% from "quizzes/_send.html" import send_options, send_form %}'
-    "{{ send_form(action, 'page_id', select_id, send_options(options), label, button, hidden) }}"
+    "{{ send_form(action, 'page_id', select_id, send_options(options), label, button, hidden,"
+    " csrf_token()) }}"
 )
 
 
