@@ -6,6 +6,7 @@ countersigning in countersigning.py. Every list pages in SQL and counts in SQL."
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -204,11 +205,7 @@ def tallies(sample_ids: Collection[int]) -> dict[int, Tally]:
     sample and verdict (the (sample, verdict) index alone, a few rows a sample), summed here."""
     if not sample_ids:
         return {}
-    rows = db.session.execute(
-        select(SampleItem.sample_id, SampleItem.verdict, func.count())
-        .where(SampleItem.sample_id.in_(sample_ids))
-        .group_by(SampleItem.sample_id, SampleItem.verdict)
-    )
+    rows = db.session.execute(_tallies_query(tuple(sample_ids)))
     counted: dict[int, list[int]] = {}
     for sample_id, verdict, n in rows:
         decisions, reviewed, disagreed = counted.setdefault(sample_id, [0, 0, 0])
@@ -218,6 +215,34 @@ def tallies(sample_ids: Collection[int]) -> dict[int, Tally]:
             disagreed + (n if verdict is Verdict.DISAGREE else 0),
         ]
     return {sample_id: Tally(*found) for sample_id, found in counted.items()}
+
+
+# The list's statements, remembered by their inputs (building them costs more than running
+# them on a page's rows): statements only, the SQL runs on every request.
+_remembered = functools.lru_cache(maxsize=256)
+
+
+@_remembered
+def _tallies_query(sample_ids: tuple[int, ...]) -> Select[Any]:
+    query = (
+        select(SampleItem.sample_id, SampleItem.verdict, func.count())
+        .where(SampleItem.sample_id.in_(sample_ids))
+        .group_by(SampleItem.sample_id, SampleItem.verdict)
+    )
+    return cast(Select[Any], query)
+
+
+@_remembered
+def _samples_query(after: int | None) -> Select[Any]:
+    query = select(Sample.id, Sample.created_at, Sample.parameters, User.name).join(
+        User, User.id == Sample.iqa_id
+    )
+    if after is not None:
+        query = query.where(Sample.id < after)
+    return cast(Select[Any], query.order_by(Sample.id.desc()).limit(PAGE_SIZE + 1))
+
+
+_SAMPLES_COUNT = select(func.count(Sample.id))
 
 
 @dataclass(frozen=True)
@@ -241,13 +266,8 @@ def _period(parameters: dict[str, Any]) -> tuple[date, date] | None:
 def samples_page(after: int | None) -> Paged[SampleLine]:
     """The samples taken, newest first, 50 at a time by keyset on the id (as core.paging.keyset
     pages, reading the columns shown and the IQA's name rather than entities)."""
-    total = db.session.scalar(select(func.count(Sample.id))) or 0
-    query = select(Sample.id, Sample.created_at, Sample.parameters, User.name).join(
-        User, User.id == Sample.iqa_id
-    )
-    if after is not None:
-        query = query.where(Sample.id < after)
-    rows = db.session.execute(query.order_by(Sample.id.desc()).limit(PAGE_SIZE + 1)).all()
+    total = db.session.scalar(_SAMPLES_COUNT) or 0
+    rows = db.session.execute(_samples_query(after)).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     counted = tallies([r.id for r in rows])
