@@ -4,6 +4,7 @@ must be byte for byte what the widgets drew, which the macro as it was (REFERENC
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -114,6 +115,7 @@ class Everything(Form):  # type: ignore[misc]
     select_kw = SelectField("Styled", choices=choices([("a", "A")]), render_kw={"class": "wide"})
     empty = SelectField("Empty", choices=[])
     when = DateField("When")
+    bounded = DateField("Bounded", render_kw={"min": "2026-01-01", "max": date(2026, 12, 31)})
     count = IntegerField("Count")
     notes = TextAreaField("Notes", render_kw={"rows": 2})
     hidden = HiddenField("Hidden")

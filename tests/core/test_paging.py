@@ -113,6 +113,31 @@ def test_page_url_keeps_filters_and_drops_blank_ones(app: Flask) -> None:
         assert paging.page_url(page=None) == "/list-for-test?group=3"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "group=3&q=&page=2",
+        "subject_id=old&action=a+b&after=9",
+        "q=%C3%A9+%26+%2F%3F&subject_type=&x=%25",
+        "_anchor=top&q=1",
+    ],
+)
+@pytest.mark.parametrize(
+    ("kind", "number"),
+    [("evidence", "12"), ("", ""), ("a b&c", "é/?#%"), ("decision", None)],
+)
+def test_page_links_are_the_urls_page_url_builds(
+    app: Flask, query: str, kind: str, number: str | None
+) -> None:
+    app.add_url_rule("/list-for-test", "list_for_test", lambda: "")
+    with app.test_request_context(f"/list-for-test?{query}"):
+        link = paging.page_links("subject_type", "subject_id", after=None)
+        assert link(subject_type=kind, subject_id=number) == paging.page_url(
+            subject_type=kind, subject_id=number, after=None
+        )
+
+
 def test_the_pager_macro_says_how_many_and_links_the_others(app: Flask) -> None:
     page = paging.Paged(items=list(range(50)), total=1234, number=2, size=50)
     app.add_url_rule("/list-for-test", "list_for_test", lambda: "")
