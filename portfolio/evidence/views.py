@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from portfolio.auth.models import Role
 from portfolio.core.errors import json_error
 from portfolio.core.security import roles_required
-from portfolio.evidence import check_services, services, versions
+from portfolio.evidence import check_services, listing, services, versions
 from portfolio.evidence.display import display_values
 from portfolio.evidence.forms import (
     DeclarationForm,
@@ -64,7 +64,7 @@ def _new_form() -> NewEvidenceForm:
 @roles_required(Role.LEARNER)
 def index() -> str:
     return render_template(
-        "evidence/index.html", items=services.list_for_learner(current_user), form=_new_form()
+        "evidence/index.html", items=listing.evidence_rows(current_user), form=_new_form()
     )
 
 
@@ -78,7 +78,7 @@ def create() -> Response | tuple[str, int]:
         )
         return redirect(url_for("evidence.edit", evidence_id=evidence.id))
     return render_template(
-        "evidence/index.html", items=services.list_for_learner(current_user), form=form
+        "evidence/index.html", items=listing.evidence_rows(current_user), form=form
     ), 422
 
 
