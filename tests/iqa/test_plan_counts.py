@@ -61,5 +61,5 @@ def test_an_assessor_with_nothing_decided_counts_nothing(assessor: User) -> None
 
 def test_the_counts_read_through_indexes(assessor: User) -> None:
     since = datetime.combine(date.today() - timedelta(days=90), time(), UTC)
-    query = services._counts([assessor.id, assessor.id + 1], since)
+    query = services._counts((assessor.id, assessor.id + 1), since)
     assert full_scans(query, ("decision", "sample_item", "sample")) == []
