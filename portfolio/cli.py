@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from portfolio import create_app
+from portfolio.assessment import centre_tally
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
 from portfolio.content import services as content
@@ -23,6 +24,7 @@ from portfolio.export import runner
 from portfolio.export import services as export
 from portfolio.export.cli import pdf_check_command
 from portfolio.export.facts import Scope
+from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import demo as quiz_demo
 from portfolio.quizzes import services as quizzes
@@ -59,6 +61,9 @@ def check() -> None:
 
 def load_data(data: DataSet) -> None:
     points = qualifications.sync_qualifications(data.qualifications)
+    # Which points are live may have changed: the centre's kept totals count against them.
+    centre_tally.rebuild()
+    db.session.commit()
     quizzes.sync_quizzes(data.quizzes)
     result = content.import_pages(data.pages)
     click.echo(

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from portfolio.assessment import tracking
+from portfolio.assessment import centre_tally, tracking
 from portfolio.assessment.caseload import name_matches
 from portfolio.assessment.models import ElementSignOff, PointMet, PointUnderWay
 from portfolio.auth.models import Cohort, Role, User, UserRole
@@ -364,6 +364,20 @@ def cohort_matrix(learners: Sequence[User]) -> CohortMatrix:
     return CohortMatrix(tuple(learners), elements)
 
 
+def _signed(ids: Any, elements: Sequence[Element]) -> dict[str, int]:
+    """Learners (of the `ids` subquery) signed off, by element."""
+    return dict(
+        db.session.execute(
+            select(ElementSignOff.element_id, func.count())
+            .where(
+                ElementSignOff.learner_id.in_(ids),
+                ElementSignOff.element_id.in_([e.id for e in elements]),
+            )
+            .group_by(ElementSignOff.element_id)
+        ).all()
+    )
+
+
 def element_totals(
     viewer: User,
     where: CohortFilter,
@@ -378,6 +392,24 @@ def element_totals(
     if query is None or not learners or not elements:
         return {}
     ids = query.with_only_columns(User.id).order_by(None)
+    everyone = (
+        where.scope is Scope.ALL
+        and where.group is None
+        and where.assessor_id is None
+        and not where.name
+    )
+    kept = centre_tally.totals(points) if everyone else None
+    if kept is not None:
+        # Every learner of the centre: the kept tallies, not a count over their met points.
+        return {
+            e.id: ElementTotals(
+                learners,
+                {p.id: kept.met.get(p.id, 0) for p in points.get(e.id, [])},
+                kept.complete.get(e.id, 0),
+                _signed(ids, elements).get(e.id, 0),
+            )
+            for e in elements
+        }
     live_ids = [p.id for e in elements for p in points.get(e.id, [])]
     # Each learner's kept met points (point_met: a few rows a learner, read through its
     # primary key by learner), counted in one pass per figure. The live points are picked
@@ -413,16 +445,7 @@ def element_totals(
             per_point[key] = n
         elif live.get(key) and met_count == live[key]:
             complete[key] += n
-    signed: dict[str, int] = dict(
-        db.session.execute(
-            select(ElementSignOff.element_id, func.count())
-            .where(
-                ElementSignOff.learner_id.in_(ids),
-                ElementSignOff.element_id.in_([e.id for e in elements]),
-            )
-            .group_by(ElementSignOff.element_id)
-        ).all()
-    )
+    signed = _signed(ids, elements)
     return {
         e.id: ElementTotals(
             learners,

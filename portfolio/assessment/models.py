@@ -122,6 +122,7 @@ class PointMet(Base):
         String(64), ForeignKey("marking_point.id"), primary_key=True
     )
 
+
 class PointUnderWay(Base):
     """A marking point in progress for a learner, kept beside point_met: not met, and an item's
     latest attempt claims it without a standing mark on it, marks it not yet met, or marks it
@@ -139,6 +140,43 @@ class PointUnderWay(Base):
     marking_point_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("marking_point.id"), primary_key=True
     )
+
+
+class PointTally(Base):
+    """How many learners of the whole centre have met each marking point (rows of point_met
+    by point), kept by portfolio/assessment/centre_tally.py in the transaction of every change
+    to point_met, so the cohort page's totals for every learner read a row a point instead of
+    every learner's met points. Retired points keep their rows: readers name the live ones."""
+
+    __tablename__ = "point_tally"
+
+    marking_point_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("marking_point.id"), primary_key=True
+    )
+    learners: Mapped[int] = mapped_column(default=0)
+
+
+class ElementTally(Base):
+    """How many learners of the whole centre have met exactly `met` (one or more) of an
+    element's live marking points: the learners who have met them all are the row whose `met`
+    is the element's number of live points. Kept with PointTally; counted against the live
+    points named in TallyState, and rebuilt when those change."""
+
+    __tablename__ = "element_tally"
+
+    element_id: Mapped[str] = mapped_column(String(64), ForeignKey("element.id"), primary_key=True)
+    met: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    learners: Mapped[int] = mapped_column(default=0)
+
+
+class TallyState(Base):
+    """The live marking points the kept tallies were counted against (their ids, sorted,
+    comma-separated). Readers use the tallies only while the rubric's live points are these."""
+
+    __tablename__ = "tally_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    live_points: Mapped[str] = mapped_column(Text, default="")
 
 
 class CommentBankEntry(Base):

@@ -11,7 +11,8 @@ grid and the cohort matrix would work out from the decisions themselves.
 rewrites both tables; every service that can change them calls it in its own transaction
 (recording a decision, an IQA reopening one, a countersignature, a new attempt at an item), so
 the kept rows never disagree with the decisions. `rebuild_progress` fills both for everyone
-(the generated centre; the migrations' backfills do the same)."""
+(the generated centre; the migrations' backfills do the same). The centre's tallies of met
+points (centre_tally) move with them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy import ColumnElement, Insert, and_, delete, func, insert, or_, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from portfolio.assessment import centre_tally
 from portfolio.assessment.models import (
     Decision,
     PointDecision,
@@ -28,6 +30,7 @@ from portfolio.assessment.models import (
     PointStatus,
     PointUnderWay,
 )
+from portfolio.auth.models import User
 from portfolio.evidence import events
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
 from portfolio.extensions import db
@@ -135,10 +138,26 @@ def _not_met(rows: Any) -> Any:
     )
 
 
+def _met_of(learner_id: int, element_id: str) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(PointMet.marking_point_id).where(
+                PointMet.learner_id == learner_id, PointMet.element_id == element_id
+            )
+        )
+    )
+
+
 def refresh_progress(learner_id: int, element_id: str) -> None:
     """Work out again which points of the element the learner has met and which are under way,
-    and keep exactly those. Call inside the transaction of the change, after it (the session
-    flushes it first)."""
+    keep exactly those, and move the centre's tallies by the difference. Call inside the
+    transaction of the change, after it (the session flushes it first)."""
+    # One refresh of a learner at a time (two assessors deciding two of their items at once):
+    # each reads what the other wrote, so the tallies move once for each change. SQLite's
+    # writer already holds its lock here; PostgreSQL takes the learner's row.
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == learner_id).with_for_update())
+    before = _met_of(learner_id, element_id)
     for table in (PointMet, PointUnderWay):
         db.session.execute(
             delete(table).where(table.learner_id == learner_id, table.element_id == element_id)
@@ -146,6 +165,7 @@ def refresh_progress(learner_id: int, element_id: str) -> None:
     mine = (Evidence.learner_id == learner_id, Evidence.element_id == element_id)
     db.session.execute(_insert_ignoring_present(PointMet, met_points(*mine)))
     db.session.execute(_insert_ignoring_present(PointUnderWay, _not_met(under_way_points(*mine))))
+    centre_tally.record_change(element_id, before, _met_of(learner_id, element_id))
 
 
 def rebuild_progress() -> tuple[int, int]:
@@ -155,6 +175,7 @@ def rebuild_progress() -> tuple[int, int]:
     db.session.execute(delete(PointUnderWay))
     db.session.execute(_insert_ignoring_present(PointMet, met_points()))
     db.session.execute(_insert_ignoring_present(PointUnderWay, _not_met(under_way_points())))
+    centre_tally.rebuild()
     return (
         int(db.session.scalar(select(func.count()).select_from(PointMet)) or 0),
         int(db.session.scalar(select(func.count()).select_from(PointUnderWay)) or 0),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portfolio.assessment import progress, tracking
+from portfolio.assessment import centre_tally, cohort, progress, tracking
 from portfolio.assessment import services as assessment
 from portfolio.assessment.marking import PointMark
 from portfolio.assessment.models import (
@@ -20,12 +20,14 @@ from portfolio.assessment.models import (
     PointMet,
     PointStatus,
     PointUnderWay,
+    TallyState,
 )
 from portfolio.auth.models import Role, User, UserRole
 from portfolio.evidence.models import Submission
 from portfolio.extensions import db
 from portfolio.iqa import countersigning
 from portfolio.iqa import services as iqa_services
+from portfolio.qualifications.models import MarkingPoint
 from tests.assessment.support import resubmit
 from tests.factories import Factory
 
@@ -59,12 +61,41 @@ def _from_the_grids() -> tuple[set[Kept], set[Kept]]:
     return met, under_way
 
 
+def _totals(viewer: User) -> dict[str, cohort.ElementTotals]:
+    everyone = cohort.CohortFilter(cohort.Scope.ALL)
+    return cohort.element_totals(
+        viewer,
+        everyone,
+        cohort.learner_count(viewer, everyone),
+        cohort._elements(None),
+        tracking.live_points_by_element(),
+    )
+
+
+def _tallies_agree() -> None:
+    """The centre's kept tallies give the totals a count over point_met gives."""
+    viewer = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.IQA)
+    ).first()
+    assert viewer is not None
+    assert centre_tally.totals(tracking.live_points_by_element()) is not None
+    kept = _totals(viewer)
+    state = db.session.get(TallyState, "centre")
+    assert state is not None
+    live, state.live_points = state.live_points, "stale"  # the page then counts in SQL
+    assert centre_tally.totals(tracking.live_points_by_element()) is None
+    assert kept == _totals(viewer)
+    state.live_points = live
+
+
 def _agree() -> set[str]:
-    """The kept rows equal the grids'; returns the met points' ids."""
+    """The kept rows equal the grids', and the tallies their counts; returns the met points'
+    ids."""
     db.session.expire_all()
     met, under_way = _from_the_grids()
     assert _kept(PointMet) == met
     assert _kept(PointUnderWay) == under_way
+    _tallies_agree()
     return {point for _, _, point in met}
 
 
@@ -138,6 +169,7 @@ def test_the_kept_points_follow_every_change(ctx: None, make: Factory) -> None:
 
 
 def test_rebuilding_works_them_all_out_again(ctx: None, make: Factory) -> None:
+    make.user(Role.IQA)
     alan = make.user(Role.ASSESSOR)
     lily = make.learner(assessor=alan)
     sent = make.submission(lily, claims=("pts-a.1",))
@@ -149,3 +181,33 @@ def test_rebuilding_works_them_all_out_again(ctx: None, make: Factory) -> None:
     assert _kept() == set() and _kept(PointUnderWay) == set()
     assert progress.rebuild_progress() == (1, 2)
     assert _agree() == {"pts-a.1"} and _under_way() == {"pts-b.1", "pts-b.2"}
+
+
+def test_the_centre_tallies_follow_a_retired_point_once_the_rubric_is_loaded(
+    ctx: None, make: Factory
+) -> None:
+    make.user(Role.IQA)
+    alan = make.user(Role.ASSESSOR)
+    for learner in (make.learner(assessor=alan), make.learner(assessor=alan)):
+        sent = make.submission(learner, claims=("pts-a.1", "pts-a.2"))
+        assessment.record_decision(
+            alan,
+            _fresh(sent),
+            {"pts-a.1": MET, "pts-a.2": NOT_YET},
+            Outcome.REFERRED,
+            "Attach the returns form.",
+        )
+    assert _agree() == {"pts-a.1"}
+    # Retire every point of pts-a but pts-a.1: both learners have now met all of it.
+    retired = db.session.scalars(
+        select(MarkingPoint).where(MarkingPoint.element_id == "pts-a", MarkingPoint.id != "pts-a.1")
+    ).all()
+    for point in retired:
+        point.retired = True
+    db.session.flush()
+    assert centre_tally.totals(tracking.live_points_by_element()) is None  # counted in SQL
+    centre_tally.rebuild()  # as loading the rubric files does
+    db.session.commit()
+    _tallies_agree()
+    totals = centre_tally.totals(tracking.live_points_by_element())
+    assert totals is not None and totals.complete["pts-a"] == 2
