@@ -40,11 +40,12 @@ from sqlalchemy.orm import aliased
 
 from portfolio.auth.models import Cohort, Role, User, UserRole
 from portfolio.core import charts
-from portfolio.core.paging import PageArg, Paged, paginate
+from portfolio.core.paging import PageArg, Paged
 from portfolio.db import UTCDateTime, utcnow
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
 from portfolio.quizzes import bank
+from portfolio.quizzes.counted import paginate_counted
 from portfolio.quizzes.models import (
     ElementLearner,
     HeldMisconception,
@@ -252,10 +253,11 @@ def _questions(filters: Filters) -> Select[Any]:
 
 
 def question_page(filters: Filters, asked: PageArg) -> Paged[QuestionStats]:
-    """A page of questions (by element, quiz and position) with their figures: four
-    statements whatever the size of the bank or of the centre. The page shows one quiz at a
-    time (filters.quiz_id), so the work is that quiz's attempts, not the centre's."""
-    page = paginate(_questions(filters), asked, QUESTIONS_PAGE, scalars=False)
+    """A page of questions (by element, quiz and position) with their figures: three
+    statements whatever the size of the bank or of the centre (four for a page past the end).
+    The page shows one quiz at a time (filters.quiz_id), so the work is that quiz's attempts,
+    not the centre's."""
+    page = paginate_counted(_questions(filters), asked, QUESTIONS_PAGE)
     return Paged(_stats_for(page.items), page.total, page.number, page.size, page.message)
 
 
@@ -405,17 +407,9 @@ def misconception_stats(
 def misconception_page(
     asked: PageArg, now: datetime | None = None, element_id: str | None = None
 ) -> Paged[MisconceptionStats]:
-    """A page of misconception_stats: two statements (the total is the misconceptions
-    counted, not the figures computed twice)."""
-    counted = select(func.count()).select_from(Misconception)
-    if element_id:
-        counted = counted.where(Misconception.element_id == element_id)
-    page = paginate(
-        misconception_query(now or utcnow(), element_id),
-        asked,
-        MISCONCEPTIONS_PAGE,
-        scalars=False,
-        total=db.session.scalar(counted) or 0,
+    """A page of misconception_stats: one statement, the total counted beside the figures."""
+    page = paginate_counted(
+        misconception_query(now or utcnow(), element_id), asked, MISCONCEPTIONS_PAGE
     )
     return Paged(
         [_misconception_row(r) for r in page.items],
@@ -669,7 +663,8 @@ def cohort_heatmap(
     misconception held by anyone (one held by nobody is 0% or unknown everywhere, nothing to
     compare), of one element if given, a page of them if `asked`; a column per group (or per
     group in `groups`, None standing for "No group"; at most MAX_COLUMNS), and "No group"
-    while some learner is in none. Three statements, four with a page."""
+    while some learner is in none. Three statements, with a page or without (four for a page
+    past the end)."""
     now = now or utcnow()
     every = _columns(now)
     columns = [c for c in every if groups is None or c.cohort_id in groups]
@@ -684,7 +679,7 @@ def cohort_heatmap(
     query = held_now_query(now, element_id)
     page: Paged[MisconceptionRow] | None = None
     if asked is not None:
-        page = paginate(query, asked, HEATMAP_PAGE, scalars=False)
+        page = paginate_counted(query, asked, HEATMAP_PAGE)
         misconceptions: Sequence[MisconceptionRow] = page.items
     else:
         misconceptions = db.session.execute(query).all()

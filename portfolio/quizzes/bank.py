@@ -12,9 +12,10 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portfolio.auth.models import User
-from portfolio.core.paging import PageArg, Paged, count, paginate
+from portfolio.core.paging import PageArg, Paged
 from portfolio.extensions import db
 from portfolio.qualifications.models import Misconception
+from portfolio.quizzes.counted import paginate_counted
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
 
 PAGE_SIZE = 50
@@ -148,10 +149,9 @@ def bank_page(
     chosen: Quiz | None = None,
     every: Mapping[str, Quiz] | None = None,
 ) -> BankPage:
-    """A page of the bank: three statements (four without `every`, every quiz by id with its
+    """A page of the bank: two statements (three without `every`, every quiz by id with its
     element, which the page has already for its filter). `chosen` is the quiz filtered to."""
-    query = _questions(filters)
-    page = paginate(_with_latest(query), asked, PAGE_SIZE, scalars=False, total=count(query))
+    page = paginate_counted(_with_latest(_questions(filters)), asked, PAGE_SIZE)
     questions: Sequence[Any] = page.items
     if every is None:
         every = {c.quiz.id: c.quiz for c in quiz_choices()}
