@@ -273,9 +273,18 @@ def _waiting(where: QueueFilter, cut: Cutoffs) -> Select[Any]:
     )
 
 
+# Whether an IQA reopened a decision on the submission (the decision index on submission_id).
+_REOPENED = (
+    select(Decision.id)
+    .where(Decision.submission_id == Submission.id, Decision.superseded_at.is_not(None))
+    .exists()
+    .label("reopened")
+)
+
+
 def _waiting_rows(where: QueueFilter, cut: Cutoffs, *, assessor: bool = False) -> Select[Any]:
     """The rows of _waiting(where, cut), oldest clock first: only the columns the lists show
-    (with the learner's assessor when `assessor`)."""
+    (with the learner's assessor when `assessor`), and whether a decision was reopened."""
     columns: list[Any] = [
         Submission.id,
         Submission.evidence_id,
@@ -286,6 +295,7 @@ def _waiting_rows(where: QueueFilter, cut: Cutoffs, *, assessor: bool = False) -
         _Learner.id.label("learner_id"),
         _Learner.name.label("learner_name"),
         Element.title.label("element_title"),
+        _REOPENED,
     ]
     if assessor:
         columns += [_Assessor.id.label("assessor_id"), _Assessor.name.label("assessor_name")]
@@ -349,18 +359,6 @@ def reopened_decisions(submission_ids: Sequence[int]) -> dict[int, Decision]:
     return {d.submission_id: d for d in rows}  # the latest wins
 
 
-def _reopened_ids(submission_ids: Sequence[int]) -> set[int]:
-    """Which of these submissions had a decision reopened (reopened_query, ids alone)."""
-    if not submission_ids:
-        return set()
-    return set(db.session.scalars(_reopened_ids_query(tuple(submission_ids))))
-
-
-@_remembered
-def _reopened_ids_query(submission_ids: tuple[int, ...]) -> Select[Any]:
-    return reopened_query(submission_ids).with_only_columns(Decision.submission_id)
-
-
 def reopened_query(submission_ids: Sequence[int]) -> Select[Decision]:
     return (
         select(Decision)
@@ -381,8 +379,7 @@ def _items(submissions: Sequence[Submission], on: date | None) -> list[QueueItem
 
 def _rows(found: Sequence[Any], on: date, *, assessor: bool = False) -> list[WaitingRow]:
     """The rows of _waiting_rows (with the assessor's columns when `assessor`) with their
-    clocks, in the order given (one more query, for reopenings)."""
-    reopened = _reopened_ids([r.id for r in found])
+    clocks, in the order given."""
     days, dates = turnaround_days(), holidays()
     rows = []
     for r in found:
@@ -399,7 +396,7 @@ def _rows(found: Sequence[Any], on: date, *, assessor: bool = False) -> list[Wai
                 r.element_title,
                 None if assessor_id is None else Named(assessor_id, r.assessor_name),
                 clock,
-                r.id in reopened,
+                bool(r.reopened),
             )
         )
     return rows
@@ -415,7 +412,7 @@ def queue_item(submission: Submission, on: date | None = None) -> QueueItem | No
 
 def queue_page(where: QueueFilter, asked: PageArg, on: date | None = None) -> Paged[WaitingRow]:
     """One page of waiting items, oldest clock first, with the whole list counted in SQL:
-    three statements (count, page, reopenings) whatever the size of the centre."""
+    two statements (count, page) whatever the size of the centre."""
     cut = cutoffs(on)
     return _queue_page(where, asked, cut, _waiting_count(where, cut))
 
@@ -445,7 +442,7 @@ def queue_and_counts(
     where: QueueFilter, asked: PageArg, on: date | None = None
 ) -> tuple[Paged[WaitingRow], dict[ClockState, int]]:
     """queue_page and state_counts together, the page's total taken from the counts (their
-    sum, or the count of the state filtered by): three statements, not four. (An item whose
+    sum, or the count of the state filtered by): two statements, not three. (An item whose
     clock never started counts as on time but is not listed under it, so that filter counts.)"""
     cut = cutoffs(on)
     counts = _state_counts(where, cut)
@@ -573,7 +570,7 @@ def _count_where(condition: ColumnElement[bool]) -> Any:
 
 def learner_loads(assessor: User, asked: PageArg, on: date | None = None) -> Paged[LearnerLoad]:
     """A page of the assessor's learners by name (id and name alone), each with their items
-    counted by status and clock in one GROUP BY: two statements (count, page)."""
+    counted by status and clock: two statements (count, page)."""
     cut = cutoffs(on)
     total = db.session.scalar(_learner_count_query(assessor.id)) or 0
     number, message = _page_number(asked, total, PAGE_SIZE)

@@ -141,8 +141,6 @@ def test_the_row_queries_read_through_indexes(ctx: None, where: QueueFilter) -> 
     for with_assessor in (False, True):
         query = caseload._waiting_rows(where, cut, assessor=with_assessor)
         assert full_scans(query, BIG_TABLES) == []
-    ids = caseload.reopened_query([1, 2, 3]).with_only_columns(caseload.Decision.submission_id)
-    assert full_scans(ids, BIG_TABLES) == []
 
 
 def test_each_assessors_page_is_their_own_however_often_asked(
