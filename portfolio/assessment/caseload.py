@@ -570,23 +570,22 @@ def _count_where(condition: ColumnElement[bool]) -> Any:
 
 def learner_loads(assessor: User, asked: PageArg, on: date | None = None) -> Paged[LearnerLoad]:
     """A page of the assessor's learners by name (id and name alone), each with their items
-    counted by status and clock: two statements (count, page)."""
+    counted by status and clock, and how many learners they have beside each row (count(*)
+    OVER ()): one statement for a page that exists; a page past the end reads the first again
+    and says so, as paginate does."""
     cut = cutoffs(on)
-    total = db.session.scalar(_learner_count_query(assessor.id)) or 0
-    number, message = _page_number(asked, total, PAGE_SIZE)
-    found = db.session.execute(_learner_loads_query(assessor.id, cut, number, PAGE_SIZE))
+    number, message = asked.number, asked.message
+    found = db.session.execute(_learner_loads_query(assessor.id, cut, number, PAGE_SIZE)).all()
+    if not found and number > 1:
+        found = db.session.execute(_learner_loads_query(assessor.id, cut, 1, PAGE_SIZE)).all()
+        number, message = 1, f"There is no page {number}: showing the first page."
     return Paged(
-        [LearnerLoad(Named(i, n), int(w), int(o), int(r), int(a)) for i, n, w, o, r, a in found],
-        total,
+        [LearnerLoad(Named(i, n), int(w), int(o), int(r), int(a)) for i, n, w, o, r, a, _ in found],
+        int(found[0].learners) if found else 0,
         number,
         PAGE_SIZE,
         message,
     )
-
-
-@_remembered
-def _learner_count_query(assessor_id: int) -> Select[Any]:
-    return select(func.count()).where(User.assessor_id == assessor_id)
 
 
 @_remembered
@@ -610,6 +609,7 @@ def _learner_loads_query(assessor_id: int, cut: Cutoffs, number: int, size: int)
             items(EvidenceStatus.SUBMITTED, Evidence.awaiting_since < cut.overdue).label("overdue"),
             items(EvidenceStatus.REFERRED).label("referred"),
             items(EvidenceStatus.ACCEPTED).label("accepted"),
+            func.count().over().label("learners"),
         )
         .where(User.assessor_id == assessor_id)
         .order_by(User.name, User.id)
