@@ -15,13 +15,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portfolio.auth.models import User
 from portfolio.content import services as content
-from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, paginate
+from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Misconception
 from portfolio.quizzes import tallies
-from portfolio.quizzes.counted import paginate_counted
 from portfolio.quizzes.marking import Marking, ResponseError, check_response, mark
 from portfolio.quizzes.models import (
     Answer,
@@ -500,7 +499,8 @@ def _cleared_query(user: User) -> Select[HeldMisconception]:
 def held_page(user: User, asked: PageArg) -> Paged[Any]:
     """A page of held_misconceptions as rows of the columns the learner's list shows
     (misconception_id, element_id, text, last_explanation, times_seen, last_seen_at, due_at),
-    in the same order: one statement (two for a page past the end), no entities."""
+    in the same order: two statements (the total counted on the holders' rows alone), no
+    entities."""
     held = HeldMisconception
     mine = (held.user_id == user.id, held.cleared_at.is_(None))
     query = (
@@ -517,12 +517,13 @@ def held_page(user: User, asked: PageArg) -> Paged[Any]:
         .where(*mine)
         .order_by(held.last_seen_at.desc(), held.misconception_id)
     )
-    return paginate_counted(cast("Select[Any]", query), asked, PAGE_SIZE)
+    total = db.session.scalar(select(func.count()).select_from(held).where(*mine)) or 0
+    return paginate(cast("Select[Any]", query), asked, scalars=False, total=total)
 
 
 def cleared_page(user: User, asked: PageArg) -> Paged[Any]:
     """A page of cleared_misconceptions as (text, cleared_at) rows, most recently cleared
-    first: one statement (two for a page past the end), no entities."""
+    first: two statements, no entities."""
     held = HeldMisconception
     mine = (held.user_id == user.id, held.cleared_at.is_not(None))
     query = (
@@ -531,7 +532,8 @@ def cleared_page(user: User, asked: PageArg) -> Paged[Any]:
         .where(*mine)
         .order_by(held.cleared_at.desc(), held.misconception_id)
     )
-    return paginate_counted(cast("Select[Any]", query), asked, PAGE_SIZE)
+    total = db.session.scalar(select(func.count()).select_from(held).where(*mine)) or 0
+    return paginate(cast("Select[Any]", query), asked, scalars=False, total=total)
 
 
 def send_page_to_holders(tutor: User, misconception_id: str, page_id: int) -> int:
