@@ -6,8 +6,8 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -108,12 +108,15 @@ def cohort_learners(viewer: User, scope: Scope, group: Cohort | str | None) -> l
     return [] if query is None else list(db.session.scalars(query))
 
 
-def learner_page(viewer: User, where: CohortFilter, asked: PageArg) -> Paged[User]:
-    """One page of the matrix's learners, counted in SQL."""
+def learner_page(viewer: User, where: CohortFilter, asked: PageArg) -> Paged[Learner]:
+    """One page of the matrix's learners (their ids and names: all a row shows), counted in
+    SQL."""
     query = learners_query(viewer, where)
     if query is None:
         return Paged([], 0)
-    return paginate(query, asked)
+    rows = cast("Select[Any]", query.with_only_columns(User.id, User.name))
+    found = paginate(rows, asked, scalars=False)
+    return replace(found, items=[LearnerRef(i, name) for i, name in found.items])
 
 
 def learner_count(viewer: User, where: CohortFilter) -> int:
@@ -323,7 +326,7 @@ def _sign_off_texts(learner_ids: Sequence[int]) -> dict[tuple[int, str], str]:
 
 
 def matrix_elements(
-    learners: Sequence[User],
+    learners: Sequence[Learner],
     elements: Sequence[Element],
     points: Mapping[str, Sequence[MarkingPoint]],
     totals: Mapping[str, ElementTotals] | None = None,
@@ -462,7 +465,7 @@ class CohortPage:
     """A page of the matrix: its learners (paged), and each element's rows for them with the
     totals of the whole filtered set."""
 
-    learners: Paged[User]
+    learners: Paged[Learner]
     elements: tuple[CohortElement, ...]
 
     @property
