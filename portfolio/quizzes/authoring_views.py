@@ -105,7 +105,7 @@ def _manage_page(
         page=found.page,
         choices=choices,
         elements=sorted(
-            {c.quiz.element_id: c.quiz.element.title for c in choices}.items(),
+            {c.quiz.element_id: c.quiz.element_title for c in choices}.items(),
             key=lambda e: (e[1], e[0]),
         ),
         statuses=list(QuestionStatus),

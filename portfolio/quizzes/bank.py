@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import joinedload
 
 from portfolio.auth.models import User
 from portfolio.core.paging import PageArg, Paged
 from portfolio.extensions import db
-from portfolio.qualifications.models import Misconception
+from portfolio.qualifications.models import Element, Misconception
 from portfolio.quizzes.counted import paginate_counted
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
 
@@ -40,16 +39,17 @@ class BankRow:
 
 @dataclass(frozen=True)
 class QuizBank:
-    quiz: Quiz
+    quiz: Any  # a row of quiz_choices, or the Quiz filtered to
     rows: tuple[BankRow, ...]
     misconceptions: tuple[Any, ...]  # the quiz's own, as (id, text) rows
 
 
 @dataclass(frozen=True)
 class QuizChoice:
-    """A quiz for the filter's choices, with how many questions it has."""
+    """A quiz for the filter's choices, with how many questions it has. The quiz is a row of
+    its id, title, element_id and element_title (not an entity: the bank shows only these)."""
 
-    quiz: Quiz
+    quiz: Any
     questions: int
 
 
@@ -62,7 +62,8 @@ class BankPage:
 
 
 def quiz_choices() -> list[QuizChoice]:
-    """Every quiz with its element and question count (the bank's size): one statement."""
+    """Every quiz with its element's title and question count (the bank's size): one
+    statement."""
     counted = (
         select(func.count(Question.id))
         .where(Question.quiz_id == Quiz.id)
@@ -70,11 +71,17 @@ def quiz_choices() -> list[QuizChoice]:
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(Quiz, counted)
-        .options(joinedload(Quiz.element))
+        select(
+            Quiz.id,
+            Quiz.title,
+            Quiz.element_id,
+            Element.title.label("element_title"),
+            counted.label("questions"),
+        )
+        .join(Element, Element.id == Quiz.element_id)
         .order_by(Quiz.element_id, Quiz.title, Quiz.id)
     )
-    return [QuizChoice(quiz, int(n)) for quiz, n in rows]
+    return [QuizChoice(row, int(row.questions)) for row in rows]
 
 
 def questions_in_order(quiz_id: str | None = None, element_id: str | None = None) -> Select[Any]:
@@ -127,7 +134,7 @@ def _with_latest(query: Select[Any]) -> Select[Any]:
     )
 
 
-def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Any]]:
+def _own_misconceptions(quizzes: Sequence[Any]) -> dict[str, list[Any]]:
     """Each quiz's own misconceptions ("<quiz id>.<slug>") as (id, text) rows: one statement."""
     own: dict[str, list[Any]] = {q.id: [] for q in quizzes}
     # Asked even for no quizzes (matching nothing), so the statements do not depend on the data.
@@ -146,8 +153,8 @@ def _own_misconceptions(quizzes: Sequence[Quiz]) -> dict[str, list[Any]]:
 def bank_page(
     filters: BankFilters,
     asked: PageArg,
-    chosen: Quiz | None = None,
-    every: Mapping[str, Quiz] | None = None,
+    chosen: Any = None,
+    every: Mapping[str, Any] | None = None,
 ) -> BankPage:
     """A page of the bank: two statements (three without `every`, every quiz by id with its
     element, which the page has already for its filter). `chosen` is the quiz filtered to."""
@@ -155,7 +162,7 @@ def bank_page(
     questions: Sequence[Any] = page.items
     if every is None:
         every = {c.quiz.id: c.quiz for c in quiz_choices()}
-    quizzes: list[Quiz] = []
+    quizzes: list[Any] = []
     for q in questions:
         if not quizzes or quizzes[-1].id != q.quiz_id:
             quizzes.append(every[q.quiz_id])
