@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -38,6 +39,7 @@ class Picks:
     people: dict[str, tuple[int, str]]
     learner: int  # the learner with the most evidence
     group: int | None  # the largest learner group
+    learner_name: str = ""
 
 
 def _top(column: Any, *where: Any) -> int | None:
@@ -87,6 +89,7 @@ def choose() -> Picks:
         people={key: (uid, emails[uid]) for key, uid in ids.items()},
         learner=learner,
         group=_top(User.cohort_id),
+        learner_name=db.session.scalar(select(User.name).where(User.id == learner)) or "",
     )
 
 
@@ -98,7 +101,13 @@ def pages(picks: Picks) -> list[Page]:
     return [
         Page("Quiz analytics", "tutor", "/quizzes/analytics", ANALYTICAL),
         Page("Audit trail, whole", "iqa", "/audit/", ANALYTICAL),
-        Page("Audit trail, one learner", "iqa", f"/audit/?learner={picks.learner}", ANALYTICAL),
+        # As the page links it once the learner is picked from the name search.
+        Page(
+            "Audit trail, one learner",
+            "iqa",
+            "/audit/?" + urlencode({"learner": picks.learner_name, "learner_id": picks.learner}),
+            ANALYTICAL,
+        ),
         Page(
             "IQA sample proposal, 90 days",
             "iqa",
