@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
+from flask import current_app
 from sqlalchemy import CompoundSelect, Select, and_, func, literal, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
@@ -37,6 +40,7 @@ from portfolio.iqa.proposals import (
     propose_sample,
     take_proposal,
     take_sample,
+    version_query,
 )
 from portfolio.iqa.sampling import Plan
 
@@ -109,14 +113,7 @@ def plan_rows(asked: PageArg | None = None, today: date | None = None) -> Paged[
     since = datetime.combine(
         (today or utcnow().date()) - timedelta(days=DEFAULT_PERIOD_DAYS), time(), UTC
     )
-    counts: dict[tuple[str, int], int] = (
-        {
-            (what, assessor_id): n
-            for what, assessor_id, n in db.session.execute(_counts(tuple(ids), since))
-        }
-        if ids
-        else {}
-    )
+    counts = _kept_counts(tuple(ids), since) if ids else {}
     rows = []
     for row in page.items:
         saved = row.updated_at is not None
@@ -125,6 +122,34 @@ def plan_rows(asked: PageArg | None = None, today: date | None = None) -> Paged[
         sampled = counts.get(("sampled", row.id), 0)
         rows.append(PlanRow(Named(row.id, row.name), plan, row.updated_at, decisions, sampled))
     return dataclasses.replace(page, items=rows)
+
+
+_COUNTS_KEPT = 8
+_counts_lock = threading.Lock()
+
+
+def _kept_counts(assessor_ids: tuple[int, ...], since: datetime) -> dict[tuple[str, int], int]:
+    """_counts, kept per process while nothing they depend on changes, as the worked-out
+    proposals are (proposals.version_query): decisions are never deleted and their maker and
+    time never change, sample items are only added, so while the newest decision and sample
+    item stay the same, so do the counts. One statement of index look-ups when kept."""
+    key = (assessor_ids, since, tuple(db.session.execute(version_query()).one()))
+    kept: OrderedDict[tuple[Any, ...], dict[tuple[str, int], int]]
+    kept = current_app.extensions.setdefault("portfolio.iqa.plan_counts", OrderedDict())
+    with _counts_lock:
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    found = {
+        (what, assessor_id): n
+        for what, assessor_id, n in db.session.execute(_counts(assessor_ids, since))
+    }
+    with _counts_lock:
+        kept[key] = found
+        while len(kept) > _COUNTS_KEPT:
+            kept.popitem(last=False)
+    return found
 
 
 @functools.lru_cache(maxsize=64)

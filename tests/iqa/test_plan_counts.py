@@ -63,3 +63,27 @@ def test_the_counts_read_through_indexes(assessor: User) -> None:
     since = datetime.combine(date.today() - timedelta(days=90), time(), UTC)
     query = services._counts((assessor.id, assessor.id + 1), since)
     assert full_scans(query, ("decision", "sample_item", "sample")) == []
+
+
+def test_the_counts_are_kept_until_a_decision_or_sample_is_added(
+    assessor: User, make: Factory
+) -> None:
+    iqa = make.user(Role.IQA, name="Ian Quality")
+    learner = make.learner(assessor=assessor)
+    first = decided(make, assessor, learner, days_ago=3)
+
+    def counts() -> tuple[int, int]:
+        (row,) = services.plan_rows().items
+        return row.decisions, row.sampled
+
+    assert counts() == (1, 0)
+    assert counts() == (1, 0)  # kept
+    second = decided(make, assessor, learner)
+    assert counts() == (2, 0)
+    _sample(iqa, [first.id, second.id], days_ago=0)
+    assert counts() == (2, 2)
+    # Another period is counted apart.
+    (row,) = services.plan_rows(today=date.today() - timedelta(days=120)).items
+    assert (row.decisions, row.sampled) == (2, 2)
+    (row,) = services.plan_rows(today=date.today() + timedelta(days=100)).items
+    assert (row.decisions, row.sampled) == (0, 0)
