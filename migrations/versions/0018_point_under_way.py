@@ -10,7 +10,9 @@ part of the page at a centre's size (issue 12). The app now keeps the points in 
 keeps the met ones (portfolio/assessment/progress.py, in the same transactions). The upgrade
 fills the table from what is there by the same rule, in one INSERT ... SELECT: not met, and an
 item's latest attempt claims the point with no mark on it in the live decision, or the live
-decision marks it not yet met, or marks it in a trainee's decision awaiting countersignature.
+decision marks it not yet met, or marks it in a trainee's decision awaiting countersignature;
+`awaiting` says whether it waits on an assessor or a countersignature (the learner's home page
+tells that apart from "not yet met").
 """
 
 import sqlalchemy as sa
@@ -87,7 +89,12 @@ def _under_way():
         .exists()
     )
     claimed = (
-        sa.select(_evidence.c.learner_id, _evidence.c.element_id, _claim.c.marking_point_id)
+        sa.select(
+            _evidence.c.learner_id,
+            _evidence.c.element_id,
+            _claim.c.marking_point_id,
+            sa.literal(1, sa.Integer()).label("awaiting"),
+        )
         .select_from(
             _evidence.join(_submission, _submission.c.evidence_id == _evidence.c.id).join(
                 _claim, _claim.c.submission_id == _submission.c.id
@@ -95,9 +102,15 @@ def _under_way():
         )
         .where(_latest(), ~live_mark)
     )
+    pending = sa.and_(
+        _decision.c.needs_countersignature.is_(True), _decision.c.countersigned_at.is_(None)
+    )
     marked = (
         sa.select(
-            _evidence.c.learner_id, _evidence.c.element_id, _point_decision.c.marking_point_id
+            _evidence.c.learner_id,
+            _evidence.c.element_id,
+            _point_decision.c.marking_point_id,
+            sa.case((pending, 1), else_=0).label("awaiting"),
         )
         .select_from(
             _evidence.join(_submission, _submission.c.evidence_id == _evidence.c.id)
@@ -107,22 +120,31 @@ def _under_way():
         .where(
             _latest(),
             _decision.c.superseded_at.is_(None),
-            sa.or_(
-                _point_decision.c.status == "not_yet_met",
-                sa.and_(
-                    _decision.c.needs_countersignature.is_(True),
-                    _decision.c.countersigned_at.is_(None),
-                ),
-            ),
+            sa.or_(_point_decision.c.status == "not_yet_met", pending),
         )
     )
-    found = sa.union(claimed, marked).subquery()
-    return sa.select(found.c.learner_id, found.c.element_id, found.c.marking_point_id).where(
+    found = sa.union_all(claimed, marked).subquery()
+    grouped = (
+        sa.select(
+            found.c.learner_id,
+            found.c.element_id,
+            found.c.marking_point_id,
+            sa.func.max(found.c.awaiting).label("awaiting"),
+        )
+        .group_by(found.c.learner_id, found.c.element_id, found.c.marking_point_id)
+        .subquery()
+    )
+    return sa.select(
+        grouped.c.learner_id,
+        grouped.c.element_id,
+        grouped.c.marking_point_id,
+        grouped.c.awaiting == 1,
+    ).where(
         ~sa.select(_point_met.c.learner_id)
         .where(
-            _point_met.c.learner_id == found.c.learner_id,
-            _point_met.c.element_id == found.c.element_id,
-            _point_met.c.marking_point_id == found.c.marking_point_id,
+            _point_met.c.learner_id == grouped.c.learner_id,
+            _point_met.c.element_id == grouped.c.element_id,
+            _point_met.c.marking_point_id == grouped.c.marking_point_id,
         )
         .exists()
     )
@@ -134,6 +156,7 @@ def upgrade():
         sa.Column("learner_id", sa.Integer(), nullable=False),
         sa.Column("element_id", sa.String(length=64), nullable=False),
         sa.Column("marking_point_id", sa.String(length=64), nullable=False),
+        sa.Column("awaiting", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["element_id"], ["element.id"], name=op.f("fk_point_under_way_element_id_element")
         ),
@@ -154,7 +177,7 @@ def upgrade():
     )
     op.execute(
         under_way.insert().from_select(
-            ["learner_id", "element_id", "marking_point_id"], _under_way()
+            ["learner_id", "element_id", "marking_point_id", "awaiting"], _under_way()
         )
     )
 

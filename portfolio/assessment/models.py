@@ -140,6 +140,10 @@ class PointUnderWay(Base):
     marking_point_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("marking_point.id"), primary_key=True
     )
+    # Waiting on an assessor or a countersignature (claimed and not marked, or marked by a
+    # trainee's decision not yet countersigned), rather than only judged not yet met: the
+    # learner's home page tells the two apart.
+    awaiting: Mapped[bool] = mapped_column(default=False)
 
 
 class PointTally(Base):

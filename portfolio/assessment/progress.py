@@ -18,7 +18,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, and_, delete, func, insert, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -70,10 +83,11 @@ def met_points(*where: ColumnElement[bool]) -> Any:
 
 
 def under_way_points(*where: ColumnElement[bool]) -> Any:
-    """(learner_id, element_id, marking_point_id) of every point under way on the items `where`
-    selects, met or not (the refresh leaves out the met ones): claimed on a latest attempt with
-    no standing mark on it, or marked by the live decision not yet met, or marked at all by a
-    trainee's decision awaiting countersignature."""
+    """(learner_id, element_id, marking_point_id, awaiting) of every point under way on the
+    items `where` selects, met or not (the refresh leaves out the met ones): claimed on a
+    latest attempt with no standing mark on it, or marked by a trainee's decision awaiting
+    countersignature (both awaiting: 1), or marked not yet met by the live decision (0).
+    Once each: awaiting if any item awaits."""
     live_mark = (
         select(PointDecision.decision_id)
         .join(Decision, Decision.id == PointDecision.decision_id)
@@ -85,14 +99,25 @@ def under_way_points(*where: ColumnElement[bool]) -> Any:
         .exists()
     )
     claimed = (
-        select(Evidence.learner_id, Evidence.element_id, submission_claim.c.marking_point_id)
+        select(
+            Evidence.learner_id,
+            Evidence.element_id,
+            submission_claim.c.marking_point_id,
+            literal(1, Integer).label("awaiting"),
+        )
         .select_from(Evidence)
         .join(Submission, Submission.evidence_id == Evidence.id)
         .join(submission_claim, submission_claim.c.submission_id == Submission.id)
         .where(_is_latest(), ~live_mark, *where)
     )
+    pending = and_(Decision.needs_countersignature.is_(True), Decision.countersigned_at.is_(None))
     marked = (
-        select(Evidence.learner_id, Evidence.element_id, PointDecision.marking_point_id)
+        select(
+            Evidence.learner_id,
+            Evidence.element_id,
+            PointDecision.marking_point_id,
+            case((pending, 1), else_=0).label("awaiting"),
+        )
         .select_from(Evidence)
         .join(Submission, Submission.evidence_id == Evidence.id)
         .join(Decision, Decision.submission_id == Submission.id)
@@ -100,23 +125,25 @@ def under_way_points(*where: ColumnElement[bool]) -> Any:
         .where(
             _is_latest(),
             Decision.superseded_at.is_(None),
-            or_(
-                PointDecision.status == PointStatus.NOT_YET_MET,
-                and_(
-                    Decision.needs_countersignature.is_(True),
-                    Decision.countersigned_at.is_(None),
-                ),
-            ),
+            or_(PointDecision.status == PointStatus.NOT_YET_MET, pending),
             *where,
         )
     )
-    return union(claimed, marked)  # UNION: once each
+    found = union_all(claimed, marked).subquery()
+    return select(
+        found.c.learner_id,
+        found.c.element_id,
+        found.c.marking_point_id,
+        func.max(found.c.awaiting).label("awaiting"),
+    ).group_by(found.c.learner_id, found.c.element_id, found.c.marking_point_id)
 
 
 def _insert_ignoring_present(table: type[PointMet] | type[PointUnderWay], rows: Any) -> Insert:
     """INSERT ... SELECT that skips rows already there: a transaction refreshing the same
     learner at the same moment may have written them first."""
     columns = ["learner_id", "element_id", "marking_point_id"]
+    if table is PointUnderWay:
+        columns.append("awaiting")
     if db.engine.dialect.name == "postgresql":
         return postgresql.insert(table).from_select(columns, rows).on_conflict_do_nothing()
     if db.engine.dialect.name == "sqlite":
@@ -125,9 +152,14 @@ def _insert_ignoring_present(table: type[PointMet] | type[PointUnderWay], rows: 
 
 
 def _not_met(rows: Any) -> Any:
-    """The rows of a (learner_id, element_id, marking_point_id) query not in point_met."""
+    """The rows of an under_way_points query not in point_met, awaiting as a boolean."""
     found = rows.subquery()
-    return select(found.c.learner_id, found.c.element_id, found.c.marking_point_id).where(
+    return select(
+        found.c.learner_id,
+        found.c.element_id,
+        found.c.marking_point_id,
+        found.c.awaiting == 1,
+    ).where(
         ~select(PointMet.learner_id)
         .where(
             PointMet.learner_id == found.c.learner_id,

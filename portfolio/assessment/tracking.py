@@ -10,10 +10,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from portfolio.assessment.models import Decision, ElementSignOff, PointStatus
+from portfolio.assessment.models import (
+    Decision,
+    ElementSignOff,
+    PointMet,
+    PointStatus,
+    PointUnderWay,
+)
 from portfolio.auth.models import User
 from portfolio.core.tables import Cell, Heading, Row, Table
 from portfolio.evidence import services as evidence_services
@@ -346,22 +352,37 @@ class ElementCoverage:
         return signed_off_text(self.sign_off) if self.sign_off is not None else ""
 
 
-def coverage_by_element(
-    learner: User, evidence: Sequence[Evidence] | None = None
-) -> list[ElementCoverage]:
-    """Per element, the tracking grid's rows summed up for the learner's home page (from the
-    learner's evidence as list_for_learner reads it, if the page already has it)."""
+def coverage_by_element(learner: User) -> list[ElementCoverage]:
+    """Per element, the learner's live marking points sorted as their tracking grid sorts
+    them, for their home page: read from the kept progress (portfolio/assessment/progress.py),
+    one statement for their met and under-way points rather than every item, attempt and
+    decision of theirs."""
+    met, awaiting = "met", "awaiting"
+    states: dict[str, str] = {}
+    for point_id, state in db.session.execute(
+        union_all(
+            select(PointMet.marking_point_id, literal(met)).where(
+                PointMet.learner_id == learner.id
+            ),
+            select(
+                PointUnderWay.marking_point_id,
+                case((PointUnderWay.awaiting, literal(awaiting)), else_=literal("not_yet")),
+            ).where(PointUnderWay.learner_id == learner.id),
+        )
+    ):
+        states[point_id] = state
+    points = live_points_by_element()
+    signed = sign_offs_for([learner.id])
     found = []
-    for grid in tracking_grid(learner, evidence):
-        met, claimed, missing = [], [], []
-        for row in grid.rows:
-            if row.met:
-                met.append(row.point)
-            elif row.awaiting_decision:
-                claimed.append(row.point)
-            else:
-                missing.append(row.point)
+    for element in qualifications.list_elements():
+        live = points.get(element.id, [])
         found.append(
-            ElementCoverage(grid.element, tuple(met), tuple(claimed), tuple(missing), grid.sign_off)
+            ElementCoverage(
+                element,
+                tuple(p for p in live if states.get(p.id) == met),
+                tuple(p for p in live if states.get(p.id) == awaiting),
+                tuple(p for p in live if states.get(p.id) not in (met, awaiting)),
+                signed.get((learner.id, element.id)),
+            )
         )
     return found

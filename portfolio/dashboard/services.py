@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from portfolio.assessment import services as assessment
 from portfolio.auth.models import User
-from portfolio.evidence import services as evidence
-from portfolio.evidence.models import Evidence, EvidenceStatus
+from portfolio.evidence.listing import ListedEvidence, evidence_rows
+from portfolio.evidence.models import EvidenceStatus
 from portfolio.quizzes import services as quizzes
 
 _GROUP_LABELS = {
@@ -23,7 +23,7 @@ _GROUP_LABELS = {
 @dataclass(frozen=True)
 class StatusGroup:
     status: EvidenceStatus
-    items: tuple[Evidence, ...]
+    items: tuple[ListedEvidence, ...]
 
     @property
     def label(self) -> str:
@@ -51,7 +51,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _next_steps(
-    groups: Mapping[EvidenceStatus, Sequence[Evidence]],
+    groups: Mapping[EvidenceStatus, Sequence[ListedEvidence]],
     coverage: Sequence[assessment.ElementCoverage],
     reviews_due: int,
 ) -> list[NextStep]:
@@ -106,19 +106,19 @@ def _next_steps(
 
 def learner_overview(
     learner: User,
-    items: Sequence[Evidence] | None = None,
+    items: Sequence[ListedEvidence] | None = None,
     reviews_due: int | None = None,
 ) -> LearnerOverview:
     """The learner's overview. The home page passes the evidence list and the count of
     reviews due that it shows anyway, so neither is read twice in one request."""
     if items is None:
-        items = evidence.list_for_learner(learner)
+        items = evidence_rows(learner)
     if reviews_due is None:
         reviews_due = quizzes.count_due_reviews(learner)
-    by_status: dict[EvidenceStatus, list[Evidence]] = {s: [] for s in EvidenceStatus}
+    by_status: dict[EvidenceStatus, list[ListedEvidence]] = {s: [] for s in EvidenceStatus}
     for item in items:
         by_status[item.status].append(item)
-    coverage = assessment.coverage_by_element(learner, items)
+    coverage = assessment.coverage_by_element(learner)
     return LearnerOverview(
         groups=tuple(StatusGroup(s, tuple(by_status[s])) for s in EvidenceStatus),
         coverage=tuple(coverage),

@@ -15,7 +15,7 @@ from portfolio.content import services as content
 from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.core.security import login_required
 from portfolio.dashboard import services
-from portfolio.evidence import services as evidence
+from portfolio.evidence.listing import evidence_rows
 from portfolio.quizzes import services as quizzes
 
 bp = Blueprint("dashboard", __name__)
@@ -34,7 +34,7 @@ def index() -> str:
     overseer = user.has_role(Role.IQA, Role.ADMIN)
     learner = user.has_role(Role.LEARNER)
     # Read once, shown in the cards and summed up in the overview.
-    items = evidence.list_for_learner(user) if learner else []
+    items = evidence_rows(user) if learner else []
     reviews_due = quizzes.count_due_reviews(user) if learner else 0
     return render_template(
         "dashboard/index.html",
