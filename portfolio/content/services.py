@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from portfolio.auth.models import User
 from portfolio.content import search
@@ -303,7 +304,13 @@ def export_pages(directory: Path) -> int:
 
 
 def list_pages(include_unpublished: bool) -> Sequence[Page]:
-    query = select(Page).order_by(Page.element_id, Page.title)
+    """Every page by element and title, without their bodies and search text: the lists (and
+    the learner's reading progress on their home page) show neither."""
+    query = (
+        select(Page)
+        .order_by(Page.element_id, Page.title)
+        .options(defer(Page.body), defer(Page.search_text))
+    )
     if not include_unpublished:
         query = query.where(Page.status == PageStatus.PUBLISHED)
     return db.session.scalars(query).all()
