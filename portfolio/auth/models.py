@@ -6,7 +6,7 @@ import enum
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.db import Base, CreatedMixin, str_enum
@@ -40,7 +40,12 @@ class Cohort(CreatedMixin, Base):
 class User(UserMixin, CreatedMixin, Base):  # type: ignore[misc]
     # "user" is reserved in PostgreSQL.
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("assessor_id <> id", name="not_own_assessor"),)
+    __table_args__ = (
+        CheckConstraint("assessor_id <> id", name="not_own_assessor"),
+        # Lists of people by name (admin users, cohort tracking, the filters' choices) page in
+        # this order; without the index each page sorts every user.
+        Index("ix_user_account_name_id", "name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
