@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, literal, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portfolio.assessment.models import (
     Decision,
     ElementSignOff,
+    PointDecision,
     PointMet,
     PointStatus,
     PointUnderWay,
@@ -238,10 +239,6 @@ class LatestAttempt:
         )
 
 
-def _uncountersigned(decision: Decision) -> bool:
-    return decision.needs_countersignature and decision.countersigned_at is None
-
-
 def live_points_by_element() -> dict[str, list[MarkingPoint]]:
     """Every element's live marking points in rubric order, in one query."""
     found: dict[str, list[MarkingPoint]] = defaultdict(list)
@@ -267,26 +264,42 @@ def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSi
 
 def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
     """Each item's latest submission with the live decision on it (superseded ones are
-    history), in one query and one more for the point marks."""
+    history): one query of the live decisions' marks, read as rows."""
     latest = {item.id: item.submissions[-1] for item in items}
-    decisions: dict[int, Decision] = {}
+    decided: dict[int, tuple[int, bool]] = {}
+    marks: dict[int, dict[str, PointStatus]] = defaultdict(dict)
     if latest:
-        decisions = {
-            d.submission_id: d
-            for d in db.session.scalars(
-                select(Decision)
-                .where(
-                    Decision.submission_id.in_([s.id for s in latest.values()]),
-                    Decision.superseded_at.is_(None),
-                )
-                .options(selectinload(Decision.points))
+        for (
+            submission_id,
+            decision_id,
+            needs,
+            countersigned_at,
+            point_id,
+            status,
+        ) in db.session.execute(
+            select(
+                Decision.submission_id,
+                Decision.id,
+                Decision.needs_countersignature,
+                Decision.countersigned_at,
+                PointDecision.marking_point_id,
+                PointDecision.status,
             )
-        }
+            .outerjoin(PointDecision, PointDecision.decision_id == Decision.id)
+            .where(
+                Decision.submission_id.in_([s.id for s in latest.values()]),
+                Decision.superseded_at.is_(None),
+            )
+        ):
+            # A trainee's decision stands only once countersigned.
+            decided[submission_id] = (decision_id, needs and countersigned_at is None)
+            if point_id is not None:
+                marks[submission_id][point_id] = status
     found = {}
     for item in items:
         submission = latest[item.id]
         claims = frozenset(p.id for p in submission.claims)
-        decision = decisions.get(submission.id)
+        decision = decided.get(submission.id)
         found[item.id] = (
             LatestAttempt(item.element_id, submission.number, claims)
             if decision is None
@@ -294,9 +307,9 @@ def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
                 item.element_id,
                 submission.number,
                 claims,
-                decision.id,
-                _uncountersigned(decision),
-                {p.marking_point_id: p.status for p in decision.points},
+                decision[0],
+                decision[1],
+                marks.get(submission.id, {}),
             )
         )
     return found
