@@ -133,9 +133,9 @@ def redis_up() -> bool:
 
 @contextmanager
 def export_worker(env: dict[str, str]) -> Iterator[None]:
-    """`portfolio worker` taking export jobs from the queue, at nice 10 (below the web
-    workers, as a centre should run it), stopped on exit."""
-    command = ["nice", "-n", "10", str(Path(sys.executable).parent / "portfolio"), "worker"]
+    """`portfolio worker` taking export jobs from the queue (it lowers its own priority below
+    the web workers'), stopped on exit."""
+    command = [str(Path(sys.executable).parent / "portfolio"), "worker"]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
     try:
         yield

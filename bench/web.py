@@ -281,7 +281,7 @@ def run_size(
                 print("\n".join(run.extra), flush=True)
         if export and servers.redis_up():
             # As a centre runs exports: on the Redis queue, in a worker process of its own at
-            # a lower CPU priority than the web workers.
+            # the lowest CPU priority (the worker lowers its own).
             env = {**servers.app_env(url, instance), "PORTFOLIO_REDIS_URL": servers.BENCH_REDIS}
             with (
                 servers.gunicorn("portfolio:create_app()", env, "/auth/login", serving) as port,
