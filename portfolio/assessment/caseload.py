@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Index, Select, and_, case, false, func, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, lazyload
 
 from portfolio.assessment import turnaround
 from portfolio.assessment.models import Decision
@@ -721,9 +721,12 @@ def unassigned_waiting(on: date | None = None) -> int:
 
 
 def assessors() -> Sequence[User]:
-    """Every assessor by name, for the filters of the IQAs' lists (a centre has tens)."""
+    """Every assessor by name, for the filters of the IQAs' lists (a centre has tens). Their
+    roles are not read with them: the filters show names, and one more statement over every
+    assessor's roles cost more than the list itself."""
     return db.session.scalars(
         select(User)
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.ASSESSOR))
         .order_by(User.name, User.id)
+        .options(lazyload(User.roles))
     ).all()
