@@ -24,7 +24,7 @@ from portfolio.assessment.models import (
 from portfolio.auth.models import User
 from portfolio.core.tables import Cell, Heading, Row, Table
 from portfolio.evidence import services as evidence_services
-from portfolio.evidence.models import Evidence
+from portfolio.evidence.models import Evidence, submission_claim
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element, MarkingPoint
@@ -264,11 +264,19 @@ def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSi
 
 def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
     """Each item's latest submission with the live decision on it (superseded ones are
-    history): one query of the live decisions' marks, read as rows."""
+    history): one query of their claims and one of the live decisions' marks, read as rows."""
     latest = {item.id: item.submissions[-1] for item in items}
     decided: dict[int, tuple[int, bool]] = {}
     marks: dict[int, dict[str, PointStatus]] = defaultdict(dict)
+    claimed: dict[int, set[str]] = defaultdict(set)
     if latest:
+        # The claims as (submission, point) rows: the items need not carry them.
+        for submission_id, point_id in db.session.execute(
+            select(submission_claim.c.submission_id, submission_claim.c.marking_point_id).where(
+                submission_claim.c.submission_id.in_([s.id for s in latest.values()])
+            )
+        ):
+            claimed[submission_id].add(point_id)
         for (
             submission_id,
             decision_id,
@@ -298,7 +306,7 @@ def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
     found = {}
     for item in items:
         submission = latest[item.id]
-        claims = frozenset(p.id for p in submission.claims)
+        claims = frozenset(claimed.get(submission.id, ()))
         decision = decided.get(submission.id)
         found[item.id] = (
             LatestAttempt(item.element_id, submission.number, claims)

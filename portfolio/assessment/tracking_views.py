@@ -52,7 +52,8 @@ def learner(learner_id: int) -> str:
     person = accounts.visible_learner(current_user, learner_id)
     if person is None:
         abort(404)
-    items = evidence_services.list_for_learner(person)  # read once: the grid and the list
+    # Read once, for the grid and the list; the grid reads the claims itself, as rows.
+    items = evidence_services.list_for_learner(person, claims=False)
     grids = tracking.tracking_grid(person, items)
     return render_template(
         "assessment/learner.html",

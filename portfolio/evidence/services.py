@@ -72,13 +72,20 @@ def start_evidence(learner: User, type_id: str, element_id: str, title: str) -> 
     return evidence
 
 
-def list_for_learner(learner: User) -> Sequence[Evidence]:
+def list_for_learner(learner: User, claims: bool = True) -> Sequence[Evidence]:
+    """The learner's items with their submissions (and each submission's claimed points,
+    unless `claims` is False: the tracking grid reads those as rows)."""
+    submissions = selectinload(Evidence.submissions).options(
+        defer(Submission.content), defer(Submission.checks)
+    )
+    if claims:
+        submissions = submissions.selectinload(Submission.claims)
     return db.session.scalars(
         select(Evidence)
         .where(Evidence.learner_id == learner.id)
         .order_by(Evidence.element_id, Evidence.created_at)
-        # Grids and PDFs read every item's submissions and claims: load them in two queries,
-        # not two per item.
+        # Grids and PDFs read every item's submissions (and claims): load them in two or
+        # three queries, not two per item.
         .options(
             # The lists show titles, statuses and counts: the JSON columns (drafts,
             # submitted content, checks) are not decoded for every row; an item that needs
@@ -86,9 +93,7 @@ def list_for_learner(learner: User) -> Sequence[Evidence]:
             defer(Evidence.draft),
             defer(Evidence.draft_claims),
             defer(Evidence.dismissals),
-            selectinload(Evidence.submissions)
-            .options(defer(Submission.content), defer(Submission.checks))
-            .selectinload(Submission.claims),
+            submissions,
         )
     ).all()
 
