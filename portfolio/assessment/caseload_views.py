@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from portfolio.assessment.caseload import NO_GROUP, QueueFilter
 from portfolio.assessment.turnaround import ClockState
 from portfolio.assessment.views import bp
 from portfolio.auth.models import Cohort, Role, User
+from portfolio.core.links import link_format
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.evidence import services as evidence_services
@@ -26,17 +27,6 @@ from portfolio.qualifications.models import Element, Unit
 OVERSEERS = (Role.IQA, Role.ADMIN)
 # "Overdue by at least" choices, in working days.
 LATE_BY = (2, 5, 10, 20)
-
-
-# An id no row has, to find where ids go in a link.
-_MARKER = 987_654_321_987
-
-
-def link_format(endpoint: str, arg: str) -> str:
-    """url_for(endpoint, **{arg: id}) for any whole-number id, as a format string
-    ("/assessment/evidence/{}"): one url_for per table rather than one per row."""
-    values: dict[str, Any] = {arg: _MARKER}
-    return url_for(endpoint, **values).replace(str(_MARKER), "{}")
 
 
 def row_links() -> dict[str, str]:

@@ -13,6 +13,8 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup, escape
 
+from portfolio.core.links import link_format
+
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
 # a name like "=HYPERLINK(...)" must arrive as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,26 +81,17 @@ class Table:
 
 
 def _link_maker() -> Callable[[Heading], str]:
-    """Heading -> its link, escaped. url_for runs once per endpoint and argument names: the
-    rest of a table's links are that address with their own whole-number ids put in."""
-    patterns: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+    """Heading -> its link, escaped: one url_for a table for links by one whole-number id
+    (core/links.py), url_for itself for any other."""
+    formats: dict[tuple[str, str], str] = {}
 
     def link(h: Heading) -> str:
-        names = tuple(name for name, _ in h.args)
-        values = tuple(value for _, value in h.args)
-        if not all(type(v) is int for v in values):
+        if len(h.args) != 1 or type(h.args[0][1]) is not int:
             return str(escape(url_for(h.endpoint, **dict[str, Any](h.args))))
-        key = (h.endpoint, names)
-        if key not in patterns:
-            # Markers no real id takes, swapped for the ids below.
-            markers = tuple(str(9_000_000_000_000_000_001 + n) for n in range(len(names)))
-            ids: dict[str, Any] = {n: int(m) for n, m in zip(names, markers, strict=True)}
-            made = url_for(h.endpoint, **ids)
-            patterns[key] = (str(escape(made)), markers)
-        found, markers = patterns[key]
-        for marker, value in zip(markers, values, strict=True):
-            found = found.replace(marker, str(value))
-        return found
+        (name, value), key = h.args[0], (h.endpoint, h.args[0][0])
+        if key not in formats:
+            formats[key] = str(escape(link_format(h.endpoint, name)))
+        return formats[key].format(value)
 
     return link
 

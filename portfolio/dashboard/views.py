@@ -12,6 +12,7 @@ from portfolio.assessment import caseload_views, cohort
 from portfolio.assessment import services as assessment
 from portfolio.auth.models import Role, User
 from portfolio.content import services as content
+from portfolio.core.links import link_format
 from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.core.security import login_required
 from portfolio.dashboard import services
@@ -77,9 +78,9 @@ def _every_learner(user: User) -> int:
 
 
 def _links(user: User) -> dict[str, str]:
-    """The rows' links, each made from one url_for (caseload_views.link_format)."""
+    """The rows' links, each made from one url_for (core.links.link_format)."""
     links = caseload_views.row_links() if user.has_role(Role.IQA) else {}
     if user.has_role(Role.ASSESSOR):
-        links["learner"] = caseload_views.link_format("assessment.learner", "learner_id")
-        links["export"] = caseload_views.link_format("export.start", "learner_id")
+        links["learner"] = link_format("assessment.learner", "learner_id")
+        links["export"] = link_format("export.start", "learner_id")
     return links

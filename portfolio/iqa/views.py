@@ -13,10 +13,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portfolio.assessment.caseload_views import link_format
 from portfolio.assessment.models import AssessorStatus
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role
+from portfolio.core.links import link_format
 from portfolio.core.paging import cursor_arg, page_arg
 from portfolio.core.security import roles_required
 from portfolio.evidence import services as evidence_services

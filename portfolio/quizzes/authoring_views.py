@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
 from portfolio.core.args import int_arg
+from portfolio.core.links import path_links
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.quizzes import authoring, bank
@@ -28,7 +29,7 @@ from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
 from portfolio.quizzes.services import ShownQuestion
 from portfolio.quizzes.spec import QuestionKind
-from portfolio.quizzes.views import addresses, bp
+from portfolio.quizzes.views import bp
 
 EDITORS = (Role.TUTOR, Role.ADMIN)
 
@@ -81,10 +82,10 @@ def _bank_filters(choices: list[bank.QuizChoice], notes: list[str]) -> bank.Bank
 
 def question_addresses(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Each question's (edit, history) addresses, as url_for gives them, each route built
-    once per page (views.addresses)."""
+    once per page (core.links.path_links)."""
     ids = list(ids)
-    edit = addresses("quizzes.question_edit", "question_id", ids)
-    history = addresses("quizzes.question_history", "question_id", ids)
+    edit = path_links("quizzes.question_edit", "question_id", ids)
+    history = path_links("quizzes.question_history", "question_id", ids)
     return {i: (edit[i], history[i]) for i in ids}
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Collection, Mapping, Sequence
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
+from portfolio.core.links import path_links
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.qualifications import services as qualifications
@@ -21,20 +20,6 @@ from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Attempt, AttemptMode, Quiz
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
-
-
-# Where an id goes in the addresses built by `addresses`: url_for is asked once per page for
-# each kind of link, and each id put in quoted as the route's converter quotes a path part
-# (werkzeug's BaseConverter.to_url; tests/quizzes/test_authoring_views.py holds the two equal).
-_ID_MARK = "IDMARK0IDMARK"
-_PATH_SAFE = "!$&'()*+,/:;=@"
-
-
-def addresses(endpoint: str, arg: str, ids: Iterable[str]) -> dict[str, str]:
-    """url_for(endpoint, **{arg: id}) for each id, building the route once."""
-    values: dict[str, Any] = {arg: _ID_MARK}
-    shape = url_for(endpoint, **values)
-    return {i: shape.replace(_ID_MARK, quote(i, safe=_PATH_SAFE)) for i in ids}
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
@@ -122,7 +107,7 @@ def analytics() -> str:
         min_attempts=stats.MIN_ATTEMPTS,
         option_lists=[[(p.id, p.title) for p in found] for found in lists],
         options_of=options_of,
-        send_addresses=addresses("quizzes.send", "misconception_id", options_of),
+        send_addresses=path_links("quizzes.send", "misconception_id", options_of),
     )
 
 

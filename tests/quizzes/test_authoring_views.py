@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask, url_for
 
+from portfolio.core.links import path_links
 from portfolio.quizzes.authoring_views import question_addresses
 from portfolio.quizzes.models import QuestionStatus
 from portfolio.quizzes.spec import question_from_data
-from portfolio.quizzes.views import addresses
 from tests.conftest import login
 from tests.factories import Factory
 from tests.helpers import read_form, send, text
@@ -42,7 +42,14 @@ def tutor(app: Flask, make: Factory) -> Tutor:
 
 def test_the_banks_addresses_are_url_fors(app: Flask) -> None:
     """The bank builds each row's links from one url_for per kind of link: the same text."""
-    ids = ["pts-a-rights.q1", "pts-a.q-2", "odd id/with?#&%=+@:;,!$'()*~é", "IDMARK0IDMARK"]
+    ids = [
+        "pts-a-rights.q1",
+        "pts-a.q-2",
+        "odd id/with?#&%=+@:;,!$'()*~é",
+        "IDMARK0IDMARK",
+        "987654321987",
+        "{}",
+    ]
     with app.test_request_context("/quizzes/manage"):
         expected = {
             i: (
@@ -52,7 +59,7 @@ def test_the_banks_addresses_are_url_fors(app: Flask) -> None:
             for i in ids
         }
         assert question_addresses(ids) == expected
-        assert addresses("quizzes.send", "misconception_id", ids) == {
+        assert path_links("quizzes.send", "misconception_id", ids) == {
             i: url_for("quizzes.send", misconception_id=i) for i in ids
         }
 
