@@ -27,7 +27,7 @@ from portfolio.assessment.models import Decision
 from portfolio.assessment.spec import CalendarSpec, load_calendar
 from portfolio.assessment.turnaround import Clock, ClockState
 from portfolio.auth.models import Role, User, UserRole
-from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, paginate
+from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, page_number, paginate
 from portfolio.db import utcnow
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
 from portfolio.extensions import db
@@ -140,13 +140,6 @@ def _cutoffs(on: date, days: int, dates: frozenset[date]) -> Cutoffs:
 # and the cache key SQLAlchemy reads its compiled form by, costs more than running it on a
 # page's few rows. Statements only, never results: the SQL runs on every request.
 _remembered = functools.lru_cache(maxsize=512)
-
-
-def _page_number(asked: PageArg, total: int, size: int) -> tuple[int, str]:
-    """The page to show of `total` rows and its message, as core.paging.paginate decides."""
-    if asked.number > max(1, -(-total // size)):
-        return 1, f"There is no page {asked.number}: showing the first page."
-    return asked.number, asked.message
 
 
 def state_of(cut: Cutoffs) -> ColumnElement[str]:
@@ -426,7 +419,7 @@ def _queue_page(
     *,
     assessor: bool = False,
 ) -> Paged[WaitingRow]:
-    number, message = _page_number(asked, total, size)
+    number, message = page_number(asked, total, size)
     found = db.session.execute(_rows_page(where, cut, assessor, number, size)).all()
     return Paged(_rows(found, cut.on, assessor=assessor), total, number, size, message)
 

@@ -110,6 +110,14 @@ def count(query: Select[Any]) -> int:
     return db.session.scalar(counted) or 0
 
 
+def page_number(asked: PageArg, total: int, size: int = PAGE_SIZE) -> tuple[int, str]:
+    """The page to show of `total` rows, and its message: the first, saying so, when the
+    page asked for is past the end."""
+    if asked.number > max(1, -(-total // size)):
+        return 1, f"There is no page {asked.number}: showing the first page."
+    return asked.number, asked.message
+
+
 def paginate(
     query: Select[Any],
     asked: PageArg,
@@ -121,10 +129,7 @@ def paginate(
     """Page `query` (already filtered and ordered) by OFFSET: two statements whatever the list's
     size. A page past the end shows the last page with a message."""
     total = count(query) if total is None else total
-    pages = max(1, -(-total // size))
-    number, message = asked.number, asked.message
-    if number > pages:
-        number, message = 1, f"There is no page {number}: showing the first page."
+    number, message = page_number(asked, total, size)
     limited = query.offset((number - 1) * size).limit(size)
     items: Sequence[Any] = (
         db.session.scalars(limited).all() if scalars else db.session.execute(limited).all()
