@@ -46,14 +46,12 @@ class CentreTotals:
     complete: Mapping[str, int]  # learners who met every live point of each element
 
 
-def _live_points() -> list[tuple[str, str]]:
-    """(element_id, point id) of every live point, in a stable order."""
-    rows = db.session.execute(
-        select(MarkingPoint.element_id, MarkingPoint.id)
-        .where(MarkingPoint.retired.is_(False))
-        .order_by(MarkingPoint.id)
-    )
-    return [(e, p) for e, p in rows]
+def _live_points(element_id: str | None = None) -> list[tuple[str, str]]:
+    """(element_id, point id) of every live point (of one element), in a stable order."""
+    query = select(MarkingPoint.element_id, MarkingPoint.id).where(MarkingPoint.retired.is_(False))
+    if element_id is not None:
+        query = query.where(MarkingPoint.element_id == element_id)
+    return [(e, p) for e, p in db.session.execute(query.order_by(MarkingPoint.id))]
 
 
 def _stamp(live: Iterable[tuple[str, str]]) -> str:
@@ -79,7 +77,7 @@ def record_change(element_id: str, before: set[str], after: set[str]) -> None:
     """One learner's met points of an element went from `before` to `after`."""
     if before == after:
         return
-    live = {p for e, p in _live_points() if e == element_id}
+    live = {p for _, p in _live_points(element_id)}
     points: list[dict[str, object]] = [
         {"marking_point_id": p, "learners": 1 if p in after else -1} for p in sorted(before ^ after)
     ]
