@@ -103,6 +103,13 @@ def text(page: str | TestResponse) -> str:
     return unescape(page if isinstance(page, str) else page.get_data(as_text=True))
 
 
+def main_of(page: str | TestResponse) -> str:
+    """The page's <main>: what two renderings of one page share, without the header's
+    sign-out form, whose CSRF token is stamped to the second."""
+    html = text(page)
+    return html[html.index("<main") : html.index("</main>")]
+
+
 def version_of(page: str | TestResponse) -> str:
     html = page if isinstance(page, str) else page.get_data(as_text=True)
     match = re.search(r'name="version" type="hidden" value="(\d+)"', html)
