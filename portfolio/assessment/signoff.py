@@ -3,6 +3,8 @@ decisions that met them are frozen with the sign-off and written to the audit tr
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +32,7 @@ def _is_trainee(assessor: User) -> bool:
     return plan is not None and plan.status is AssessorStatus.TRAINEE
 
 
-def may_sign_off(viewer: User, learner: User, grid: ElementGrid) -> bool:
+def may_sign_off(viewer: User, learner: User, grid: ElementGrid[Any]) -> bool:
     """Whether to offer the viewer the sign-off button for this element."""
     return (
         learner.assessor_id == viewer.id

@@ -9,8 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import case, literal, select, union_all
+from sqlalchemy import Select, and_, bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from portfolio.assessment.models import (
@@ -24,7 +26,7 @@ from portfolio.assessment.models import (
 from portfolio.auth.models import User
 from portfolio.core.tables import Cell, Heading, Row, Table
 from portfolio.evidence import services as evidence_services
-from portfolio.evidence.models import Evidence, submission_claim
+from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element, MarkingPoint
@@ -139,12 +141,30 @@ def _complete(rows: Sequence[GridRow]) -> bool:
 
 
 @dataclass(frozen=True)
-class ElementGrid:
+class TrackedItem:
+    """A submitted item as the learner's tracking page shows it, with its latest submission:
+    one row each, where the page has no use for the item's drafts or earlier attempts."""
+
+    id: int
+    element_id: str
+    title: str
+    status: EvidenceStatus
+    latest_id: int
+    latest_number: int
+
+
+# A grid's columns: Evidence entities (a pack, a sign-off) or TrackedItem rows (the page).
+ItemT = TypeVar("ItemT", bound="Evidence | TrackedItem")
+
+
+@dataclass(frozen=True)
+class ElementGrid(Generic[ItemT]):
     """One element for one learner: live marking points (rows) against the learner's submitted
-    items (columns, numbered E<first_number> onwards across the learner's elements)."""
+    items (columns, numbered E<first_number> onwards across the learner's elements). The
+    items are Evidence entities for a pack or a sign-off, TrackedItem rows for the page."""
 
     element: Element
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[ItemT, ...]
     rows: tuple[GridRow, ...]
     first_number: int = 1
     sign_off: ElementSignOff | None = None
@@ -205,13 +225,13 @@ class ElementGrid:
             ),
             rows=tuple(
                 Row(
-                    Heading(row.point.id, row.point.text),
+                    Heading(point_row.point.id, point_row.point.text),
                     (
-                        *(Cell(c.label or BLANK, c.state.value) for c in row.cells),
-                        Cell("Yes" if row.met else "No"),
+                        *(Cell(c.label or BLANK, c.state.value) for c in point_row.cells),
+                        Cell("Yes" if point_row.met else "No"),
                     ),
                 )
-                for row in self.rows
+                for point_row in self.rows
             ),
         )
 
@@ -262,20 +282,40 @@ def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSi
     return {(s.learner_id, s.element_id): s for s in rows}
 
 
-def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
+@cache
+def _latest_statements() -> tuple[Select[Any], Select[Any]]:
+    """The claims and the live decisions' marks of the submissions :ids, as rows: built once
+    (a statement costs as much to build as to run here)."""
+    ids: Any = bindparam("ids", expanding=True)
+    claims = select(submission_claim.c.submission_id, submission_claim.c.marking_point_id).where(
+        submission_claim.c.submission_id.in_(ids)
+    )
+    decisions = (
+        select(
+            Decision.submission_id,
+            Decision.id,
+            Decision.needs_countersignature,
+            Decision.countersigned_at,
+            PointDecision.marking_point_id,
+            PointDecision.status,
+        )
+        .outerjoin(PointDecision, PointDecision.decision_id == Decision.id)
+        .where(Decision.submission_id.in_(ids), Decision.superseded_at.is_(None))
+    )
+    return cast(Select[Any], claims), cast(Select[Any], decisions)
+
+
+def _latest_of_items(items: Sequence[TrackedItem]) -> dict[int, LatestAttempt]:
     """Each item's latest submission with the live decision on it (superseded ones are
     history): one query of their claims and one of the live decisions' marks, read as rows."""
-    latest = {item.id: item.submissions[-1] for item in items}
+    latest = [item.latest_id for item in items]
     decided: dict[int, tuple[int, bool]] = {}
     marks: dict[int, dict[str, PointStatus]] = defaultdict(dict)
     claimed: dict[int, set[str]] = defaultdict(set)
     if latest:
         # The claims as (submission, point) rows: the items need not carry them.
-        for submission_id, point_id in db.session.execute(
-            select(submission_claim.c.submission_id, submission_claim.c.marking_point_id).where(
-                submission_claim.c.submission_id.in_([s.id for s in latest.values()])
-            )
-        ):
+        claims_of, decisions = _latest_statements()
+        for submission_id, point_id in db.session.execute(claims_of, {"ids": latest}):
             claimed[submission_id].add(point_id)
         for (
             submission_id,
@@ -284,60 +324,102 @@ def _latest_of_items(items: Sequence[Evidence]) -> dict[int, LatestAttempt]:
             countersigned_at,
             point_id,
             status,
-        ) in db.session.execute(
-            select(
-                Decision.submission_id,
-                Decision.id,
-                Decision.needs_countersignature,
-                Decision.countersigned_at,
-                PointDecision.marking_point_id,
-                PointDecision.status,
-            )
-            .outerjoin(PointDecision, PointDecision.decision_id == Decision.id)
-            .where(
-                Decision.submission_id.in_([s.id for s in latest.values()]),
-                Decision.superseded_at.is_(None),
-            )
-        ):
+        ) in db.session.execute(decisions, {"ids": latest}):
             # A trainee's decision stands only once countersigned.
             decided[submission_id] = (decision_id, needs and countersigned_at is None)
             if point_id is not None:
                 marks[submission_id][point_id] = status
     found = {}
     for item in items:
-        submission = latest[item.id]
-        claims = frozenset(claimed.get(submission.id, ()))
-        decision = decided.get(submission.id)
+        claims = frozenset(claimed.get(item.latest_id, ()))
+        decision = decided.get(item.latest_id)
         found[item.id] = (
-            LatestAttempt(item.element_id, submission.number, claims)
+            LatestAttempt(item.element_id, item.latest_number, claims)
             if decision is None
             else LatestAttempt(
                 item.element_id,
-                submission.number,
+                item.latest_number,
                 claims,
                 decision[0],
                 decision[1],
-                marks.get(submission.id, {}),
+                marks.get(item.latest_id, {}),
             )
         )
     return found
 
 
-def tracking_grid(learner: User, evidence: Sequence[Evidence] | None = None) -> list[ElementGrid]:
+def _tracked(item: Evidence) -> TrackedItem:
+    latest = item.submissions[-1]
+    return TrackedItem(item.id, item.element_id, item.title, item.status, latest.id, latest.number)
+
+
+def submitted_items(learner: User) -> list[TrackedItem]:
+    """The learner's submitted items in grid order (by element, oldest first), each with its
+    latest submission: one statement of rows."""
+    rows = db.session.execute(_submitted_statement(), {"learner_id": learner.id})
+    return [TrackedItem(*row) for row in rows]
+
+
+@cache
+def _submitted_statement() -> Select[Any]:
+    learner_id: Any = bindparam("learner_id")
+    newest = (
+        select(Submission.evidence_id, func.max(Submission.number).label("number"))
+        .join(Evidence, Evidence.id == Submission.evidence_id)
+        .where(Evidence.learner_id == learner_id)
+        .group_by(Submission.evidence_id)
+        .subquery("newest")
+    )
+    query = (
+        select(
+            Evidence.id,
+            Evidence.element_id,
+            Evidence.title,
+            Evidence.status,
+            Submission.id,
+            Submission.number,
+        )
+        .join(newest, newest.c.evidence_id == Evidence.id)
+        .join(
+            Submission,
+            and_(Submission.evidence_id == Evidence.id, Submission.number == newest.c.number),
+        )
+        .where(Evidence.learner_id == learner_id)
+        .order_by(Evidence.element_id, Evidence.created_at, Evidence.id)
+    )
+    return cast(Select[Any], query)
+
+
+def tracking_grid(
+    learner: User, evidence: Sequence[Evidence] | None = None
+) -> list[ElementGrid[Evidence]]:
     """Per element: live marking points against the learner's submitted evidence.
 
     A cell shows the live decision on that point for the item's latest submission, or, while
-    that submission awaits a decision, whether it claims the point. A page that has already
+    that submission awaits a decision, whether it claims the point. A caller that has already
     read the learner's evidence (evidence_services.list_for_learner) passes it in, so it is
     not read twice.
     """
     if evidence is None:
         evidence = evidence_services.list_for_learner(learner)
     items = [e for e in evidence if e.submissions]
-    latest = _latest_of_items(items)
+    return _grids(learner, items, [_tracked(e) for e in items])
+
+
+def tracking_page(learner: User, items: Sequence[TrackedItem]) -> list[ElementGrid[TrackedItem]]:
+    """The grids of the learner's tracking page, from their submitted_items (rows) rather
+    than their evidence with every submission."""
+    return _grids(learner, items, items)
+
+
+def _grids(
+    learner: User, items: Sequence[ItemT], tracked: Sequence[TrackedItem]
+) -> list[ElementGrid[ItemT]]:
+    latest = _latest_of_items(tracked)
     points = live_points_by_element()
     signed = sign_offs_for([learner.id])
-    grids, number = [], 1
+    grids: list[ElementGrid[ItemT]] = []
+    number = 1
     for element in qualifications.list_elements():
         element_items = tuple(e for e in items if e.element_id == element.id)
         rows = tuple(

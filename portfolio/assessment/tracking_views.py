@@ -23,10 +23,10 @@ from portfolio.assessment import caseload, cohort, signoff, tracking
 from portfolio.assessment.views import bp
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role
+from portfolio.core.links import link_format
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import login_required, roles_required
 from portfolio.core.tables import csv_stream, csv_text, safe_filename
-from portfolio.evidence import services as evidence_services
 from portfolio.qualifications import services as qualifications
 
 MATRIX_ROLES = (Role.ASSESSOR, Role.IQA, Role.ADMIN)
@@ -52,15 +52,17 @@ def learner(learner_id: int) -> str:
     person = accounts.visible_learner(current_user, learner_id)
     if person is None:
         abort(404)
-    # Read once, for the grid and the list; the grid reads the claims itself, as rows.
-    items = evidence_services.list_for_learner(person, claims=False)
-    grids = tracking.tracking_grid(person, items)
+    # Read once, as rows, for the grids and the list below them.
+    items = tracking.submitted_items(person)
+    grids = tracking.tracking_page(person, items)
     return render_template(
         "assessment/learner.html",
         learner=person,
         grids=grids,
         signable={g.element.id for g in grids if signoff.may_sign_off(current_user, person, g)},
         items=items,
+        # One url_for for the list's links, not one for each item.
+        record_link=link_format("assessment.record", "evidence_id"),
     )
 
 

@@ -11,6 +11,7 @@ from portfolio.assessment.models import ElementSignOff
 from portfolio.auth.models import Role, User
 from portfolio.core.audit import AuditEntry, verify_chain
 from portfolio.db import utcnow
+from portfolio.evidence.models import Evidence
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element
@@ -161,7 +162,7 @@ def test_a_sign_off_that_loses_a_race_is_refused_and_the_winner_stands(
     _complete(learner, assessor, make)
     real_grid = signoff.tracking_grid
 
-    def other_request_wins(person: User) -> list[tracking.ElementGrid]:
+    def other_request_wins(person: User) -> list[tracking.ElementGrid[Evidence]]:
         # Another request signs off after this one checked, before it writes.
         with db.engine.begin() as other:
             other.execute(

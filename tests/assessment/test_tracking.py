@@ -12,6 +12,7 @@ from portfolio.assessment import cohort, tracking
 from portfolio.assessment.models import ElementSignOff
 from portfolio.assessment.tracking import CellState, Progress
 from portfolio.auth.models import Cohort, Role, User
+from portfolio.evidence.models import Evidence
 from portfolio.extensions import db
 from portfolio.qualifications.models import MarkingPoint
 from tests.assessment.support import MET, NA, NOT_YET, countersign, decide, resubmit, supersede
@@ -30,16 +31,23 @@ def learner(make: Factory, assessor: User) -> User:
     return make.learner(assessor=assessor, name="Lily Learner")
 
 
-def _grid(learner: User, element: str = "pts-a") -> tracking.ElementGrid:
+def _grid(learner: User, element: str = "pts-a") -> tracking.ElementGrid[Evidence]:
+    """The element's grid, checked against the page's (drawn from rows, not entities): the
+    same columns, cells and table, in every test of this file."""
     db.session.expire_all()
-    return next(g for g in tracking.tracking_grid(learner) if g.element.id == element)
+    grids = tracking.tracking_grid(learner)
+    page = tracking.tracking_page(learner, tracking.submitted_items(learner))
+    assert [(g.element.id, [e.id for e in g.evidence], g.table) for g in grids] == [
+        (g.element.id, [e.id for e in g.evidence], g.table) for g in page
+    ]
+    return next(g for g in grids if g.element.id == element)
 
 
-def _states(grid: tracking.ElementGrid) -> dict[str, list[str]]:
+def _states(grid: tracking.ElementGrid[Evidence]) -> dict[str, list[str]]:
     return {row.point.id: [c.state.value for c in row.cells] for row in grid.rows}
 
 
-def _counts(grid: tracking.ElementGrid) -> tuple[int, int, int, int]:
+def _counts(grid: tracking.ElementGrid[Evidence]) -> tuple[int, int, int, int]:
     return grid.met_count, grid.not_yet_met_count, grid.outstanding_count, len(grid.rows)
 
 
