@@ -404,12 +404,13 @@ def element_totals(
     kept = centre_tally.totals(points) if everyone else None
     if kept is not None:
         # Every learner of the centre: the kept tallies, not a count over their met points.
+        signed = _signed(ids, elements)
         return {
             e.id: ElementTotals(
                 learners,
                 {p.id: kept.met.get(p.id, 0) for p in points.get(e.id, [])},
                 kept.complete.get(e.id, 0),
-                _signed(ids, elements).get(e.id, 0),
+                signed.get(e.id, 0),
             )
             for e in elements
         }
