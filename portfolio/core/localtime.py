@@ -6,6 +6,23 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+# English month names whatever the process's locale (strftime's %B follows it), and without
+# strftime's cost: a list page formats a date on each of its rows.
+_MONTHS = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def london(moment: datetime) -> datetime:
@@ -19,8 +36,8 @@ def format_london(moment: datetime | None, seconds: bool = False) -> str:
     if moment is None:
         return ""
     local = london(moment)
-    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
-    return f"{local.day} {local.strftime('%B %Y')}, {clock}"
+    clock = f"{local.hour:02}:{local.minute:02}" + (f":{local.second:02}" if seconds else "")
+    return f"{local.day} {_MONTHS[local.month]} {local.year}, {clock}"
 
 
 def format_london_date(moment: datetime | None) -> str:
@@ -29,7 +46,7 @@ def format_london_date(moment: datetime | None) -> str:
     if moment is None:
         return ""
     local = london(moment)
-    return f"{local.day} {local.strftime('%B %Y')}"
+    return f"{local.day} {_MONTHS[local.month]} {local.year}"
 
 
 def london_midnight(day: date) -> datetime:
