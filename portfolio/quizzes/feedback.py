@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, bindparam, false, select, true, union_all
 
 from portfolio.content import services as content
 from portfolio.content.models import Page, PageStatus, page_misconception
@@ -52,31 +53,35 @@ class PageLink(NamedTuple):
 
 def page_links_each(misconceptions: Iterable[tuple[str, str]]) -> dict[str, list[PageLink]]:
     """pages_correcting for many (misconception id, element id) pairs at once, reading only
-    each page's id, slug and title: two statements for any number of misconceptions. Those
+    each page's id, slug and title: one statement for any number of misconceptions. Those
     falling back on the same element share one list."""
     element_of = dict(misconceptions)
     own: dict[str, list[PageLink]] = {m: [] for m in element_of}
-    for misconception_id, page_id, slug, title in db.session.execute(
-        select(page_misconception.c.misconception_id, Page.id, Page.slug, Page.title)
-        .join(page_misconception)
-        .where(
-            page_misconception.c.misconception_id.in_(sorted(own)),
-            Page.status == PageStatus.PUBLISHED,
-        )
-        .order_by(Page.title, Page.id)
-    ):
-        own[misconception_id].append(PageLink(page_id, slug, title))
-    # Always asked (for the misconceptions with no page of their own), so the number of
-    # statements does not depend on the data.
-    elements = {e for m, e in element_of.items() if not own[m]}
-    by_element: dict[str, list[PageLink]] = {e: [] for e in elements}
-    for page_id, slug, title, element_id in db.session.execute(
-        select(Page.id, Page.slug, Page.title, Page.element_id)
-        .where(Page.element_id.in_(sorted(elements)), Page.status == PageStatus.PUBLISHED)
-        .order_by(Page.title, Page.id)
-    ):
-        by_element[element_id].append(PageLink(page_id, slug, title))
+    by_element: dict[str, list[PageLink]] = {e: [] for e in element_of.values()}
+    found = db.session.execute(
+        _page_links_statement(), {"ids": sorted(own), "elements": sorted(by_element)}
+    )
+    for key, is_own, page_id, slug, title in found:
+        (own if is_own else by_element)[key].append(PageLink(page_id, slug, title))
     return {m: own[m] or by_element[e] for m, e in element_of.items()}
+
+
+@cache
+def _page_links_statement() -> CompoundSelect[Any]:
+    """The published pages of each misconception (keyed by its id, own) and of each element
+    (keyed by the element's id), by title: every element's pages are read, whether or not its
+    misconceptions have pages of their own, so one statement answers both and their number
+    never depends on the data. Built once, the ids bound at each run."""
+    published = Page.status == PageStatus.PUBLISHED
+    return union_all(
+        select(page_misconception.c.misconception_id, true(), Page.id, Page.slug, Page.title)
+        .join(page_misconception)
+        .where(page_misconception.c.misconception_id.in_(bindparam("ids", expanding=True)))
+        .where(published),
+        select(Page.element_id, false(), Page.id, Page.slug, Page.title).where(
+            Page.element_id.in_(bindparam("elements", expanding=True)), published
+        ),
+    ).order_by(Page.title, Page.id)
 
 
 def distinct_lists(

@@ -171,13 +171,13 @@ def misconceptions() -> str:
     lists, list_of = distinct_lists(
         page_links_each((h.misconception_id, h.element_id) for h in held.items)
     )
-    # Each page's address built once, however many misconceptions list it; the template
-    # writes each distinct list of links once.
-    urls = {p.id: url_for("content.show", slug=p.slug) for found in lists for p in found}
+    # The template writes each distinct list of links once; their addresses come from one
+    # url_for (core.links.path_links), not one per page.
+    urls = path_links("content.show", "slug", {p.slug for found in lists for p in found})
     return render_template(
         "quizzes/misconceptions.html",
         held=held,
-        link_lists=[[(urls[p.id], p.title) for p in found] for found in lists],
+        link_lists=[[(urls[p.slug], p.title) for p in found] for found in lists],
         list_of=list_of,
         cleared=services.cleared_page(current_user, page_arg("cpage")),
         due=services.count_due_reviews(current_user),
