@@ -30,6 +30,7 @@ from portfolio.core.paging import counted, page_url
 from portfolio.core.security import init_security
 from portfolio.core.tables import table_html
 from portfolio.extensions import csrf, db, login_manager, migrate
+from portfolio.quizzes import group_tally
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -49,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
+    # The heatmap's counts by group move with a learner's change of group.
+    accounts.keep_by_group(app, group_tally.keeping)
 
     for blueprint in (
         dashboard.bp,

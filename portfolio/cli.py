@@ -27,6 +27,7 @@ from portfolio.export.facts import Scope
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.quizzes import demo as quiz_demo
+from portfolio.quizzes import group_tally
 from portfolio.quizzes import services as quizzes
 
 
@@ -65,6 +66,10 @@ def load_data(data: DataSet) -> None:
     centre_tally.rebuild()
     db.session.commit()
     quizzes.sync_quizzes(data.quizzes)
+    # A misconception may have moved to another element: the heatmap's kept counts by group
+    # count its holders against its element.
+    group_tally.rebuild()
+    db.session.commit()
     result = content.import_pages(data.pages)
     click.echo(
         f"Loaded {len(data.qualifications)} qualification(s) with {points} marking points, "

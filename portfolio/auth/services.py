@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -301,11 +302,33 @@ def create_cohort(name: str) -> Cohort:
     return cohort
 
 
+# Counts that features above this one keep by each learner's group (quizzes.group_tally) move
+# in the transaction that changes a group: create_app registers each keeper, a context manager
+# taken around the change with the users it changes (auth imports no feature).
+GroupKeeper = Callable[[Collection[int]], AbstractContextManager[object]]
+_GROUP_KEEPERS = "portfolio.group_keepers"
+
+
+def keep_by_group(app: Flask, keeper: GroupKeeper) -> None:
+    """Have `keeper` taken around every change of a user's group in this app."""
+    app.extensions.setdefault(_GROUP_KEEPERS, []).append(keeper)
+
+
+@contextmanager
+def regrouping(user_ids: Collection[int]) -> Iterator[None]:
+    """Around a change of these users' group or learner role, or their deletion."""
+    with ExitStack() as stack:
+        for keeper in current_app.extensions.get(_GROUP_KEEPERS, ()):
+            stack.enter_context(keeper(user_ids))
+        yield
+
+
 def assign_cohort(learner: User, cohort: Cohort | None) -> None:
     """Put a learner in a group, or in none; a learner is in at most one group."""
     if not learner.has_role(Role.LEARNER):
         raise AccountError(f"{learner.name} is not a learner.")
-    learner.cohort = cohort
+    with regrouping([learner.id]):
+        learner.cohort = cohort
     db.session.commit()
 
 

@@ -252,6 +252,41 @@ class MisconceptionTally(Base):
     holding: Mapped[int] = mapped_column(default=0)
 
 
+# The heatmap of misconceptions by learner group, kept by quizzes.group_tally in the transaction
+# of every change to what it counts (a misconception shown or cleared, a first finish of an
+# element's quiz, a user's group or learner role, a user deleted), so the tutors' page reads a
+# row per element or misconception and group instead of counting every holder. A learner's
+# group is their group while they are a learner (analytics._learner_group); a key column
+# cannot be NULL, so "in no group" is the key NO_GROUP_KEY, which no group's id is.
+
+NO_GROUP_KEY = 0
+
+
+class ElementGroupTally(Base):
+    """Those in a group who have finished a quiz of the element (element_learner rows)."""
+
+    __tablename__ = "element_group_tally"
+
+    element_id: Mapped[str] = mapped_column(ForeignKey("element.id"), primary_key=True)
+    cohort_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    learners: Mapped[int] = mapped_column(default=0)
+
+
+class MisconceptionGroupTally(Base):
+    """Those in a group who hold a misconception (not cleared), and how many of them have not
+    finished a quiz of its element."""
+
+    __tablename__ = "misconception_group_tally"
+
+    misconception_id: Mapped[str] = mapped_column(ForeignKey("misconception.id"), primary_key=True)
+    cohort_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # The misconception's element when not_finished was counted: a row counted against
+    # another element (the misconception moved) is stale, and the heatmap counts in SQL.
+    element_id: Mapped[str] = mapped_column(String(64))
+    holders: Mapped[int] = mapped_column(default=0)
+    not_finished: Mapped[int] = mapped_column(default=0)
+
+
 class HeldMisconception(Base):
     """A misconception a learner has shown in a quiz and not yet cleared.
 

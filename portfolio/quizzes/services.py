@@ -20,7 +20,7 @@ from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Misconception
-from portfolio.quizzes import tallies
+from portfolio.quizzes import group_tally, tallies
 from portfolio.quizzes.marking import Marking, ResponseError, check_response, mark
 from portfolio.quizzes.models import (
     Answer,
@@ -262,12 +262,13 @@ def submit_attempt(attempt: Attempt, responses: Mapping[str, Mapping[str, Any]])
     marked = [(shown[qid], *_mark(shown[qid], response)) for qid, response in responses.items()]
     now = utcnow()
     holding: Counter[str] = Counter()
-    for s, answer, marking in marked:
-        attempt.answers.append(answer)
-        holding.update(_record_misconceptions(attempt.user_id, s, marking, now))
-    tallies.count_holding(holding)
-    tallies.count_answers([answer for _, answer, _ in marked])
-    _finish(attempt, now)
+    with group_tally.keeping([attempt.user_id]):
+        for s, answer, marking in marked:
+            attempt.answers.append(answer)
+            holding.update(_record_misconceptions(attempt.user_id, s, marking, now))
+        tallies.count_holding(holding)
+        tallies.count_answers([answer for _, answer, _ in marked])
+        _finish(attempt, now)
     _commit_once()
     return attempt
 
@@ -284,11 +285,12 @@ def answer_question(
         raise AttemptError("That question was already answered; your first answer stands.")
     now = utcnow()
     answer, marking = _mark(shown, response)
-    attempt.answers.append(answer)
-    tallies.count_holding(_record_misconceptions(attempt.user_id, shown, marking, now))
-    tallies.count_answers([answer])
-    if len(attempt.answers) == len(attempt.layout):
-        _finish(attempt, now)
+    with group_tally.keeping([attempt.user_id]):
+        attempt.answers.append(answer)
+        tallies.count_holding(_record_misconceptions(attempt.user_id, shown, marking, now))
+        tallies.count_answers([answer])
+        if len(attempt.answers) == len(attempt.layout):
+            _finish(attempt, now)
     _commit_once()
     return answer, marking
 

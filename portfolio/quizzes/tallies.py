@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portfolio.db import UTCDateTime
 from portfolio.extensions import db
+from portfolio.quizzes import group_tally
 from portfolio.quizzes.models import (
     Answer,
     Attempt,
@@ -33,22 +33,7 @@ from portfolio.quizzes.models import (
     Quiz,
     QuizScoreTally,
 )
-
-
-def _upsert(table: Table) -> Any:
-    """INSERT ... ON CONFLICT for this session's database."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def _adding(table: Table, keys: list[str], counts: list[str]) -> Any:
-    """An insert of new rows that, where the row is there, adds the counts to it instead."""
-    statement = _upsert(table)
-    return statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: table.c[name] + statement.excluded[name] for name in counts},
-    )
+from portfolio.quizzes.upserts import adding, upsert
 
 
 def count_holding(changes: Mapping[str, int]) -> None:
@@ -61,7 +46,7 @@ def count_holding(changes: Mapping[str, int]) -> None:
     ]
     if rows:
         table = MisconceptionTally.__table__
-        db.session.execute(_adding(table, ["misconception_id"], ["holding"]), rows)  # type: ignore[arg-type]
+        db.session.execute(adding(table, ["misconception_id"], ["holding"]), rows)  # type: ignore[arg-type]
 
 
 def count_answers(answers: Sequence[Answer]) -> None:
@@ -76,7 +61,7 @@ def count_answers(answers: Sequence[Answer]) -> None:
         key=lambda r: str(r["question_id"]),
     )
     table = QuestionTally.__table__
-    db.session.execute(_adding(table, ["question_id"], ["answered", "correct"]), rows)  # type: ignore[arg-type]
+    db.session.execute(adding(table, ["question_id"], ["answered", "correct"]), rows)  # type: ignore[arg-type]
 
 
 def count_finished(attempt: Attempt, now: datetime) -> None:
@@ -89,7 +74,7 @@ def count_finished(attempt: Attempt, now: datetime) -> None:
     score = attempt.score or 0
     scores = QuizScoreTally.__table__
     db.session.execute(
-        _adding(scores, ["quiz_id", "score"], ["sittings"]),  # type: ignore[arg-type]
+        adding(scores, ["quiz_id", "score"], ["sittings"]),  # type: ignore[arg-type]
         [{"quiz_id": attempt.quiz_id, "score": score, "sittings": 1}],
     )
     rows = sorted(
@@ -107,7 +92,7 @@ def count_finished(attempt: Attempt, now: datetime) -> None:
     if rows:
         by_score = QuestionScoreTally.__table__
         db.session.execute(
-            _adding(by_score, ["question_id", "score"], ["answered", "correct"]),  # type: ignore[arg-type]
+            adding(by_score, ["question_id", "score"], ["answered", "correct"]),  # type: ignore[arg-type]
             rows,
         )
     first = select(
@@ -116,7 +101,7 @@ def count_finished(attempt: Attempt, now: datetime) -> None:
         literal(now, UTCDateTime()),
     ).where(Quiz.id == attempt.quiz_id)
     db.session.execute(
-        _upsert(ElementLearner.__table__)  # type: ignore[arg-type]
+        upsert(ElementLearner.__table__)  # type: ignore[arg-type]
         .from_select(["element_id", "user_id", "first_finished_at"], first)
         .on_conflict_do_nothing(index_elements=["element_id", "user_id"])
     )
@@ -175,8 +160,11 @@ def summary_queries() -> list[tuple[Table, list[str], Any]]:
 
 def rebuild() -> None:
     """Recompute every summary from the answers, attempts and held misconceptions, in
-    set-based SQL (two statements a table): for rows written straight to the tables, as the
-    benchmark's generator and tests do, and to repair. Does not commit."""
+    set-based SQL (two statements a table), then the heatmap's counts by group
+    (group_tally): for rows written straight to the tables, as the benchmark's generator and
+    tests do, and to repair. Does not commit."""
     for table, columns, query in summary_queries():
         db.session.execute(delete(table))
         db.session.execute(insert(table).from_select(columns, query))
+    # The heatmap's counts by group read element_learner as just counted.
+    group_tally.rebuild()
