@@ -6,8 +6,9 @@ Every figure is counted by the database, in a fixed number of statements whateve
 of learners, attempts and answers, from summaries kept in the transaction that stores an answer,
 finishes an attempt or shows or clears a misconception (quizzes.tallies: answers per question,
 finished attempts per quiz and score, answers per question and score, who has finished a quiz
-of each element, open holders per misconception) and from the few recent rows of the holders'
-index. At 2,000 learners and 60,000 attempts the page's statements take a few milliseconds."""
+of each element, open holders per misconception; quizzes.group_tally: the heatmap's counts by
+learner group) and from the few recent rows of the holders' index. At 2,000 learners and
+60,000 attempts the page's statements take a few milliseconds."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     CompoundSelect,
     Float,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -47,8 +49,11 @@ from portfolio.qualifications.models import Misconception
 from portfolio.quizzes import bank
 from portfolio.quizzes.counted import paginate_counted
 from portfolio.quizzes.models import (
+    NO_GROUP_KEY,
+    ElementGroupTally,
     ElementLearner,
     HeldMisconception,
+    MisconceptionGroupTally,
     MisconceptionTally,
     Question,
     QuestionScoreTally,
@@ -579,6 +584,42 @@ def cells_query(now: datetime, misconception_ids: Collection[str]) -> CompoundSe
     return _cells_statement().params(now=now, ids=sorted(misconception_ids))
 
 
+def _holder_rows(*held_now: ColumnElement[bool], negative: bool = False) -> Select[Any]:
+    """The heatmap's "misconception" rows (cells_query) for the holders matching `held_now`,
+    from each misconception shown to its holders through the holders' index; with
+    `negative`, counts to take away."""
+    ids: Any = bindparam("ids", expanding=True)
+    learners, group = _learner_group()
+    held, finished = HeldMisconception, aliased(ElementLearner)
+    not_finished: ColumnElement[int] = func.count() - func.count(finished.user_id)
+    holders: ColumnElement[int] = func.count()
+    if negative:
+        not_finished, holders = -not_finished, -holders
+    query = (
+        select(
+            literal("misconception").label("kind"),
+            held.misconception_id.label("key"),
+            group.label("cohort_id"),
+            not_finished.label("learners"),
+            holders.label("holders"),
+        )
+        .select_from(Misconception)
+        .join(held, held.misconception_id == Misconception.id)
+        .join(User, User.id == held.user_id)
+        .outerjoin(learners, learners.c.user_id == held.user_id)
+        .outerjoin(
+            finished,
+            and_(
+                finished.element_id == Misconception.element_id,
+                finished.user_id == held.user_id,
+            ),
+        )
+        .where(Misconception.id.in_(ids), *held_now)
+        .group_by(held.misconception_id, group)
+    )
+    return cast_type("Select[Any]", query)
+
+
 @cache
 def _cells_statement() -> CompoundSelect[Any]:
     ids: Any = bindparam("ids", expanding=True)
@@ -599,56 +640,109 @@ def _cells_statement() -> CompoundSelect[Any]:
         .where(ElementLearner.element_id.in_(elements))
         .group_by(ElementLearner.element_id, group)
     )
-    held, finished = HeldMisconception, aliased(ElementLearner)
-
-    def by_misconception(*held_now: ColumnElement[bool]) -> Select[Any]:
-        """From each misconception shown to its holders, through the holders' index."""
-        query = (
-            select(
-                literal("misconception").label("kind"),
-                held.misconception_id.label("key"),
-                group.label("cohort_id"),
-                (func.count() - func.count(finished.user_id)).label("learners"),
-                func.count().label("holders"),
-            )
-            .select_from(Misconception)
-            .join(held, held.misconception_id == Misconception.id)
-            .join(User, User.id == held.user_id)
-            .outerjoin(learners, learners.c.user_id == held.user_id)
-            .outerjoin(
-                finished,
-                and_(
-                    finished.element_id == Misconception.element_id,
-                    finished.user_id == held.user_id,
-                ),
-            )
-            .where(Misconception.id.in_(ids), held.first_seen_at <= now, *held_now)
-            .group_by(held.misconception_id, group)
-        )
-        return cast_type("Select[Any]", query)
-
+    held = HeldMisconception
     # Held at `now`: not cleared, or cleared since, in two parts (a cell can have rows in
     # both): each a seek into the holders' index (misconception, cleared_at, first_seen_at,
     # user), where one OR would read each misconception's cleared rows too.
+    shown = held.first_seen_at <= now
     return union_all(
         by_element,
-        by_misconception(held.cleared_at.is_(None)),
-        by_misconception(held.cleared_at > now),
+        _holder_rows(shown, held.cleared_at.is_(None)),
+        _holder_rows(shown, held.cleared_at > now),
     )
 
 
-def _cells(now: datetime, misconceptions: Sequence[MisconceptionRow]) -> dict[Any, GroupCell]:
+def kept_cells_query(
+    now: datetime, misconception_ids: Collection[str], element_ids: Collection[str]
+) -> CompoundSelect[Any]:
+    """cells_query's rows read from the counts kept by group (quizzes.group_tally), for the
+    rows shown and their elements, with a sixth column: the element a kept misconception row
+    was counted against (NULL on other rows). The kept counts are of the holders who have not
+    cleared; those that differ at `now` are corrected for from the stretch of the holders'
+    index after `now` (first shown since: taken away; cleared since: added), as for
+    misconception_query's figures. For the present that is nobody, whatever the centre's
+    size."""
+    return _kept_cells_statement().params(_kept_params(now, misconception_ids, element_ids))
+
+
+def _kept_params(
+    now: datetime, misconception_ids: Collection[str], element_ids: Collection[str]
+) -> dict[str, Any]:
+    return {"now": now, "ids": sorted(misconception_ids), "elements": sorted(element_ids)}
+
+
+@cache
+def _kept_cells_statement() -> CompoundSelect[Any]:
+    ids: Any = bindparam("ids", expanding=True)
+    elements: Any = bindparam("elements", expanding=True)
+    now, held = _moment("now"), HeldMisconception
+    by_element, by_misconception = ElementGroupTally, MisconceptionGroupTally
+    no_stamp = cast(null(), String)
+    return union_all(
+        select(
+            literal("element").label("kind"),
+            by_element.element_id.label("key"),
+            func.nullif(by_element.cohort_key, NO_GROUP_KEY).label("cohort_id"),
+            by_element.learners.label("learners"),
+            literal(0).label("holders"),
+            no_stamp.label("element_id"),
+        ).where(by_element.element_id.in_(elements), by_element.learners != 0),
+        select(
+            literal("misconception").label("kind"),
+            by_misconception.misconception_id.label("key"),
+            func.nullif(by_misconception.cohort_key, NO_GROUP_KEY).label("cohort_id"),
+            by_misconception.not_finished.label("learners"),
+            by_misconception.holders.label("holders"),
+            by_misconception.element_id.label("element_id"),
+        ).where(
+            by_misconception.misconception_id.in_(ids),
+            or_(by_misconception.holders != 0, by_misconception.not_finished != 0),
+        ),
+        _holder_rows(
+            held.cleared_at.is_(None), held.first_seen_at > now, negative=True
+        ).add_columns(no_stamp),
+        _holder_rows(held.cleared_at > now, held.first_seen_at <= now).add_columns(no_stamp),
+    )
+
+
+def _stale(rows: Sequence[Any], element_of: dict[str, str], groups: Collection[int] | None) -> bool:
+    """The kept rows were counted against another element than a misconception's now (the
+    data files moved it), or name a group that is gone: count in SQL instead."""
+    return any(
+        (stamp is not None and stamp != element_of.get(key))
+        or (groups is not None and group is not None and group not in groups)
+        for _, key, group, _, _, stamp in rows
+    )
+
+
+def _cells(
+    now: datetime,
+    misconceptions: Sequence[MisconceptionRow],
+    groups: Collection[int | None] | None = None,
+) -> dict[Any, GroupCell]:
     """The heatmap's cell for each (misconception, group) anyone is counted in: one
-    statement (cells_query), even for no rows."""
-    rows = db.session.execute(cells_query(now, [m.id for m in misconceptions])).all()
-    by_element = {(r.key, r.cohort_id): int(r.learners) for r in rows if r.kind == "element"}
-    cells: dict[Any, tuple[int, int]] = {}
-    for r in rows:
-        if r.kind != "misconception":
-            continue
-        holders, learners = cells.get((r.key, r.cohort_id), (0, 0))
-        cells[(r.key, r.cohort_id)] = (holders + int(r.holders), learners + int(r.learners))
+    statement, from the counts kept by group (kept_cells_query); two if those are stale for
+    these rows, or name a group not in `groups` (every group there is, if given), and
+    cells_query counts them."""
+    ids = [m.id for m in misconceptions]
     element_of = {m.id: m.element_id for m in misconceptions}
+    # The statement built once, its values given apart: a copy of it with .params() would
+    # have its cache key worked out again on every view.
+    rows: Sequence[Any] = db.session.execute(
+        _kept_cells_statement(), _kept_params(now, ids, element_of.values())
+    ).all()
+    named = None if groups is None else {g for g in groups if g is not None}
+    if _stale(rows, element_of, named):
+        rows = db.session.execute(cells_query(now, ids)).all()
+    by_element: dict[Any, int] = {}
+    cells: dict[Any, tuple[int, int]] = {}
+    for kind, key, group, learners_n, holders_n, *_ in rows:
+        cell = (key, group)
+        if kind == "element":
+            by_element[cell] = by_element.get(cell, 0) + int(learners_n)
+            continue
+        holders, learners = cells.get(cell, (0, 0))
+        cells[cell] = (holders + int(holders_n), learners + int(learners_n))
     found: dict[Any, GroupCell] = {}
     for (element_id, cohort_id), learners in by_element.items():
         for m in misconceptions:
@@ -692,7 +786,7 @@ def cohort_heatmap(
         misconceptions: Sequence[MisconceptionRow] = page.items
     else:
         misconceptions = db.session.execute(query).all()
-    found = _cells(now, misconceptions)
+    found = _cells(now, misconceptions, [c.cohort_id for c in every])
     empty = GroupCell(0, 0)
     rows = tuple(
         HeatmapRow(m, tuple(found.get((m.id, col.cohort_id), empty) for col in columns))
