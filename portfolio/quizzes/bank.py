@@ -4,6 +4,7 @@ and author; in a fixed number of statements whatever the size of the bank."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -14,10 +15,15 @@ from portfolio.auth.models import User
 from portfolio.core.paging import PageArg, Paged
 from portfolio.extensions import db
 from portfolio.qualifications.models import Element, Misconception
-from portfolio.quizzes.counted import paginate_counted
+from portfolio.quizzes.counted import counted_page, paginate_pages
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
 
 PAGE_SIZE = 50
+
+# The bank's statements are remembered by their inputs (filters and page, the quizzes on a
+# page), as the caseload's are: building one, and the cache key SQLAlchemy finds its compiled
+# form by, cost more than running it on the bank's few rows. Statements only, never results.
+_remembered = functools.lru_cache(maxsize=256)
 
 
 @dataclass(frozen=True)
@@ -64,13 +70,18 @@ class BankPage:
 def quiz_choices() -> list[QuizChoice]:
     """Every quiz with its element's title and question count (the bank's size): one
     statement."""
+    return [QuizChoice(row, int(row.questions)) for row in db.session.execute(_choices())]
+
+
+@functools.cache
+def _choices() -> Select[Any]:
     counted = (
         select(func.count(Question.id))
         .where(Question.quiz_id == Quiz.id)
         .correlate(Quiz)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(
             Quiz.id,
             Quiz.title,
@@ -81,7 +92,6 @@ def quiz_choices() -> list[QuizChoice]:
         .join(Element, Element.id == Quiz.element_id)
         .order_by(Quiz.element_id, Quiz.title, Quiz.id)
     )
-    return [QuizChoice(row, int(row.questions)) for row in rows]
 
 
 def questions_in_order(quiz_id: str | None = None, element_id: str | None = None) -> Select[Any]:
@@ -137,17 +147,27 @@ def _with_latest(query: Select[Any]) -> Select[Any]:
 def _own_misconceptions(quizzes: Sequence[Any]) -> dict[str, list[Any]]:
     """Each quiz's own misconceptions ("<quiz id>.<slug>") as (id, text) rows: one statement."""
     own: dict[str, list[Any]] = {q.id: [] for q in quizzes}
-    # Asked even for no quizzes (matching nothing), so the statements do not depend on the data.
-    mine = [Misconception.id.startswith(f"{q.id}.", autoescape=True) for q in quizzes]
-    for m in db.session.execute(
-        select(Misconception.id, Misconception.text)
-        .where(or_(false(), *mine))
-        .order_by(Misconception.id)
-    ):
+    for m in db.session.execute(_own_misconceptions_of(tuple(own))):
         quiz_id = m.id.rsplit(".", 1)[0]
         if quiz_id in own:
             own[quiz_id].append(m)
     return own
+
+
+@_remembered
+def _own_misconceptions_of(quiz_ids: tuple[str, ...]) -> Select[str, str]:
+    # Asked even for no quizzes (matching nothing), so the statements do not depend on the data.
+    mine = [Misconception.id.startswith(f"{q}.", autoescape=True) for q in quiz_ids]
+    return (
+        select(Misconception.id, Misconception.text)
+        .where(or_(false(), *mine))
+        .order_by(Misconception.id)
+    )
+
+
+@_remembered
+def _page(filters: BankFilters, number: int) -> Select[Any]:
+    return counted_page(_with_latest(_questions(filters)), number, PAGE_SIZE)
 
 
 def bank_page(
@@ -158,7 +178,7 @@ def bank_page(
 ) -> BankPage:
     """A page of the bank: two statements (three without `every`, every quiz by id with its
     element, which the page has already for its filter). `chosen` is the quiz filtered to."""
-    page = paginate_counted(_with_latest(_questions(filters)), asked, PAGE_SIZE)
+    page = paginate_pages(lambda number: _page(filters, number), asked, PAGE_SIZE)
     questions: Sequence[Any] = page.items
     if every is None:
         every = {c.quiz.id: c.quiz for c in quiz_choices()}
