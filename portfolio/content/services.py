@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -28,7 +29,7 @@ from portfolio.core.markdown import markdown_to_text
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
-from portfolio.qualifications.models import Element, MarkingPoint, Misconception
+from portfolio.qualifications.models import Element, MarkingPoint, Misconception, Unit
 
 # The most a page's text may hold: about 15,000 words, far beyond any revision page, and small
 # enough that rendering, indexing and comparing it stays quick (bench/text_work.py).
@@ -431,6 +432,38 @@ def progress(user: User) -> list[ElementProgress]:
         ElementProgress(element, tuple(p for p in pages if p.element_id == element.id), read)
         for element in qualifications.list_elements()
     ]
+
+
+@dataclass(frozen=True)
+class ElementReading:
+    """progress() for the learner's home page: an element with published pages, counted."""
+
+    title: str
+    pages: int
+    read: int
+
+
+def reading_counts(user: User) -> list[ElementReading]:
+    """Per element with a published page, in the qualification's order, how many it has and
+    how many of them this learner has read: counted in one statement, where progress() reads
+    the elements, the pages and the reads (three, with every page's row)."""
+    return [
+        ElementReading(title, int(pages), int(read))
+        for title, pages, read in db.session.execute(_reading_counts(), {"user_id": user.id})
+    ]
+
+
+@cache
+def _reading_counts() -> Select[str, int, int]:
+    read = and_(PageRead.page_id == Page.id, PageRead.user_id == bindparam("user_id"))
+    return (
+        select(Element.title, func.count(Page.id), func.count(PageRead.page_id))
+        .join(Unit, Unit.id == Element.unit_id)
+        .join(Page, and_(Page.element_id == Element.id, Page.status == PageStatus.PUBLISHED))
+        .outerjoin(PageRead, read)
+        .group_by(Element.id, Element.title, Unit.position, Element.position)
+        .order_by(Unit.position, Element.position)
+    )
 
 
 search_pages = search.search_pages

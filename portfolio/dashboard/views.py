@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import Select
 
@@ -16,6 +17,7 @@ from portfolio.core.links import link_format
 from portfolio.core.paging import PageArg, Paged, count, paginate
 from portfolio.core.security import login_required
 from portfolio.dashboard import services
+from portfolio.dashboard.services import NextStep
 from portfolio.evidence.listing import evidence_rows
 from portfolio.quizzes import services as quizzes
 
@@ -37,12 +39,16 @@ def index() -> str:
     # Read once, shown in the cards and summed up in the overview.
     items = evidence_rows(user) if learner else []
     reviews_due = quizzes.count_due_reviews(user) if learner else 0
+    overview = services.learner_overview(user, items, reviews_due) if learner else None
+    links = _links(user)
     return render_template(
         "dashboard/index.html",
         Role=Role,
         evidence=items,
-        overview=services.learner_overview(user, items, reviews_due) if learner else None,
-        progress=content.progress(user) if learner else [],
+        overview=overview,
+        next_steps=_step_links(overview.next_steps, links) if overview else [],
+        counts={g.status.value: len(g.items) for g in overview.groups} if overview else {},
+        progress=content.reading_counts(user) if learner else [],
         suggestions=quizzes.open_suggestions(user) if learner else [],
         reviews_due=reviews_due,
         waiting=(
@@ -55,7 +61,7 @@ def index() -> str:
             if user.has_role(Role.IQA)
             else None
         ),
-        links=_links(user),
+        links=links,
         # An assessor's own learners, a page of them; IQAs and admins (every learner) search.
         learners=_own_learners(user) if user.has_role(Role.ASSESSOR) and not overseer else None,
         every_learner=_every_learner(user) if overseer else 0,
@@ -83,4 +89,23 @@ def _links(user: User) -> dict[str, str]:
     if user.has_role(Role.ASSESSOR):
         links["learner"] = link_format("assessment.learner", "learner_id")
         links["export"] = link_format("export.start", "learner_id")
+    if user.has_role(Role.LEARNER):
+        links["edit"] = link_format("evidence.edit", "evidence_id")
+        links["record"] = link_format("assessment.record", "evidence_id")
     return links
+
+
+def _step_links(steps: Sequence[NextStep], links: dict[str, str]) -> list[tuple[str, str]]:
+    """Each next step as (address, text): a step about one item of evidence from its link's
+    shape (links, or one url_for for its endpoint), any other by url_for."""
+    shapes = {"evidence.edit": links["edit"], "assessment.record": links["record"]}
+    found = []
+    for step in steps:
+        item = step.args.get("evidence_id")
+        if item is None or len(step.args) != 1:
+            found.append((url_for(step.endpoint, **dict[str, Any](step.args)), step.text))
+            continue
+        if step.endpoint not in shapes:
+            shapes[step.endpoint] = link_format(step.endpoint, "evidence_id")
+        found.append((shapes[step.endpoint].format(item), step.text))
+    return found

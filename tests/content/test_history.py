@@ -98,6 +98,31 @@ def test_reading_progress_per_element(ctx: None, make: Factory) -> None:
     assert after["pts-a"].read_count == 0
 
 
+def test_reading_counts_are_the_progress_counted(ctx: None, make: Factory) -> None:
+    """The home page's counts (one statement) say what progress() does, for elements with a
+    published page, in the same order; an archived page counts for neither."""
+    learner = db.session.get(User, make.learner().id)
+    other = db.session.get(User, make.learner().id)
+    assert learner is not None and other is not None
+
+    def expected() -> list[content.ElementReading]:
+        return [
+            content.ElementReading(p.element.title, len(p.pages), p.read_count)
+            for p in content.progress(learner)
+            if p.pages
+        ]
+
+    assert content.reading_counts(learner) == expected()
+    content.mark_read(learner, _page("pts-b-overview"))
+    content.mark_read(other, _page("pts-a-overview"))  # someone else's reading
+    assert content.reading_counts(learner) == expected()
+    assert [c.read for c in content.reading_counts(learner)] == [0, 1]
+    archived = _page("pts-b-overview")
+    archived.status = PageStatus.ARCHIVED
+    db.session.commit()
+    assert content.reading_counts(learner) == expected()
+
+
 def test_pages_past_or_near_review(ctx: None, make: Factory) -> None:
     tutor = _tutor(make)
     today = date(2026, 11, 23)
