@@ -340,8 +340,10 @@ def name_matches(column: Any, text: str) -> ColumnElement[bool]:
 
 def _oldest_first(query: Select[Any]) -> Select[Any]:
     # Oldest clock first: by due date, the same as by submission date except that a reopened
-    # item takes its place by its reopening.
-    return query.order_by(Evidence.awaiting_since, Submission.submitted_at, Submission.id)
+    # item takes its place by its reopening; ties by item. The order of the index
+    # ix_evidence_status_awaiting_since_id, so a page is read from it in order and stops
+    # (PostgreSQL sorted every overdue item of the centre for a tie-break on submission).
+    return query.order_by(Evidence.awaiting_since, Evidence.id)
 
 
 def reopened_decisions(submission_ids: Sequence[int]) -> dict[int, Decision]:

@@ -34,8 +34,9 @@ class EvidenceStatus(enum.StrEnum):
 class Evidence(CreatedMixin, Base):
     __tablename__ = "evidence"
     __table_args__ = (
-        # The caseload and overdue lists: items waiting for a decision, oldest clock first.
-        Index("ix_evidence_status_awaiting_since", "status", "awaiting_since"),
+        # The caseload and overdue lists: items waiting for a decision, oldest clock first,
+        # ties by id (the order the lists show, so a page is read from the index and stops).
+        Index("ix_evidence_status_awaiting_since_id", "status", "awaiting_since", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
