@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portfolio.auth.models import User
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission
@@ -36,28 +37,7 @@ class ListedEvidence:
 
 def evidence_rows(learner: User) -> list[ListedEvidence]:
     """The learner's evidence in list_for_learner's order (element, then when started)."""
-    latest = (
-        select(Submission.submitted_at)
-        .where(Submission.evidence_id == Evidence.id)
-        .order_by(Submission.number.desc())
-        .limit(1)
-        .correlate(Evidence)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(
-            Evidence.id,
-            Evidence.title,
-            Element.title,
-            Evidence.status,
-            Evidence.saved_at,
-            Evidence.awaiting_since,
-            latest,
-        )
-        .join(Element, Element.id == Evidence.element_id)
-        .where(Evidence.learner_id == learner.id)
-        .order_by(Evidence.element_id, Evidence.created_at)
-    )
+    rows = db.session.execute(_evidence_rows(), {"learner_id": learner.id})
     return [
         ListedEvidence(
             id,
@@ -70,3 +50,31 @@ def evidence_rows(learner: User) -> list[ListedEvidence]:
         )
         for id, title, element, status, saved, awaiting, at in rows
     ]
+
+
+@cache
+def _evidence_rows() -> Select[int, str, str, EvidenceStatus, datetime, datetime | None, datetime]:
+    """Built once, the learner bound at each run: building it, and the cache key SQLAlchemy
+    finds its compiled form by, cost about what running it does."""
+    latest = (
+        select(Submission.submitted_at)
+        .where(Submission.evidence_id == Evidence.id)
+        .order_by(Submission.number.desc())
+        .limit(1)
+        .correlate(Evidence)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Evidence.id,
+            Evidence.title,
+            Element.title,
+            Evidence.status,
+            Evidence.saved_at,
+            Evidence.awaiting_since,
+            latest,
+        )
+        .join(Element, Element.id == Evidence.element_id)
+        .where(Evidence.learner_id == bindparam("learner_id"))
+        .order_by(Evidence.element_id, Evidence.created_at)
+    )
