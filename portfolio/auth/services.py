@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portfolio.auth.models import Cohort, Role, User, UserRole, new_session_token
@@ -44,7 +45,15 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def find_user_by_session_token(token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == token))
+    """The signed-in user of every request, with their roles in the same statement (the
+    default selectin load would be a second statement on every page)."""
+    return (
+        db.session.scalars(
+            select(User).where(User.session_token == token).options(joinedload(User.roles))
+        )
+        .unique()
+        .one_or_none()
+    )
 
 
 def create_user(
@@ -221,7 +230,8 @@ def users_with_role(role: Role) -> Sequence[User]:
 
 
 def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+    # With the roles in the same statement: the callers check them straight away.
+    return db.session.get(User, user_id, options=[joinedload(User.roles)])
 
 
 def assign_assessor(learner: User, assessor: User | None) -> None:
