@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 
 from portfolio import (
     admin,
@@ -77,6 +78,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(format_london_date, "london_date")
     init_security(app)
     init_errors(app)
+    # The mappers are set up here, once, rather than by whichever requests come first: a
+    # fresh worker's first requests at once set them up together, which could leave a
+    # process failing every audit page query from then on.
+    configure_mappers()
     return app
 
 

@@ -70,7 +70,7 @@ def _by_time(filters: AuditFilter) -> bool:
 
 
 # Who did it and whom it was about, joined by primary key into the page's own query.
-_ACTOR, _LEARNER = aliased(User), aliased(User)
+_ACTOR, _LEARNER = aliased(User, name="actor"), aliased(User, name="learner")
 
 
 def entries_query(filters: AuditFilter, after: int | None = None) -> Select[Any]:
@@ -92,8 +92,11 @@ def entries_query(filters: AuditFilter, after: int | None = None) -> Select[Any]
             _ACTOR.name.label("actor_name"),
             _LEARNER.name.label("learner_name"),
         )
-        .outerjoin(_ACTOR, _ACTOR.id == AuditEntry.actor_id)
-        .outerjoin(_LEARNER, _LEARNER.id == AuditEntry.learner_id)
+        # Both joined from the entry by name: with the left side left to be worked out, a
+        # fresh worker's first requests at once sometimes found it ambiguous (a user joins to
+        # a user through their assessor) and every audit page of that process failed.
+        .outerjoin_from(AuditEntry, _ACTOR, _ACTOR.id == AuditEntry.actor_id)
+        .outerjoin_from(AuditEntry, _LEARNER, _LEARNER.id == AuditEntry.learner_id)
     )
     if _by_time(filters):
         if after is not None:
