@@ -118,24 +118,15 @@ class _ProgressToParent(logging.Handler):
 # A render is a background job that can hold a core for minutes; web requests must not wait
 # behind it. The lowest priority there is: at nice 10 the kernel still gives it about a tenth of
 # a busy core's time against a web worker (weights 110 to 1024), which measured as 12-20% on the
-# caseload page's p95 while a 200-page export ran on 2 cores; at 19, about 1.5% (weight 15).
-# On Linux it then moves to SCHED_IDLE, which runs only when no normal task wants the core
-# (any user may choose it); nice stays as the fallback where the policy is refused. An export
-# takes longer on a busy server, which is the right way round.
+# caseload page's p95 while a 200-page export ran on 2 cores; at 19, about 1.5% (weight 15). An
+# export takes longer on a busy server, which is the right way round.
 RENDER_NICENESS = 19
 
 
 def lower_priority() -> int:
-    """Give this process RENDER_NICENESS more niceness than it had (the kernel caps it at 19),
-    and the idle scheduling policy where the system has it; return the niceness it now has."""
-    niceness = os.nice(RENDER_NICENESS)
-    idle = getattr(os, "SCHED_IDLE", None)
-    if idle is not None:
-        try:
-            os.sched_setscheduler(0, idle, os.sched_param(0))
-        except OSError:  # refused (a locked-down container): nice 19 alone
-            log.info("SCHED_IDLE refused; background work runs at nice %s", niceness)
-    return niceness
+    """Give this process RENDER_NICENESS more niceness than it had (the kernel caps it at 19)
+    and return the niceness it now has."""
+    return os.nice(RENDER_NICENESS)
 
 
 def _child(conn: Connection, request: RenderRequest, memory_mb: int) -> None:
