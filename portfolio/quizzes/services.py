@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portfolio.auth.models import User
 from portfolio.content import services as content
+from portfolio.content.models import Page, PageRead
 from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.db import utcnow
 from portfolio.extensions import db
@@ -588,15 +589,28 @@ def send_page_to_holders(tutor: User, misconception_id: str, page_id: int) -> in
 
 
 def open_suggestions(user: User) -> list[ReadingSuggestion]:
-    """Pages suggested to this learner that they have not marked read since."""
-    rows = db.session.scalars(
-        select(ReadingSuggestion)
-        .where(ReadingSuggestion.user_id == user.id)
-        .order_by(ReadingSuggestion.suggested_at.desc())
+    """Pages suggested to this learner that they have not marked read since: one statement
+    with each page's title and address and the misconception's text (it was three a
+    suggestion: the page, the misconception and the learner's read of the page)."""
+    read = and_(
+        PageRead.user_id == ReadingSuggestion.user_id,
+        PageRead.page_id == ReadingSuggestion.page_id,
     )
-    return [
-        r for r in rows if (read := content.read_at(user, r.page)) is None or read < r.suggested_at
-    ]
+    return list(
+        db.session.scalars(
+            select(ReadingSuggestion)
+            .outerjoin(PageRead, read)
+            .where(
+                ReadingSuggestion.user_id == user.id,
+                or_(PageRead.read_at.is_(None), PageRead.read_at < ReadingSuggestion.suggested_at),
+            )
+            .order_by(ReadingSuggestion.suggested_at.desc(), ReadingSuggestion.id)
+            .options(
+                joinedload(ReadingSuggestion.page).load_only(Page.slug, Page.title),
+                joinedload(ReadingSuggestion.misconception),
+            )
+        )
+    )
 
 
 def list_attempts(user: User) -> Sequence[Attempt]:

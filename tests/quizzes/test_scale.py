@@ -29,6 +29,7 @@ from portfolio.quizzes.models import (
 )
 from tests.conftest import csrf_token, login
 from tests.factories import Factory
+from tests.helpers import text
 from tests.quizzes import centre
 from tests.support.queries import count_request, full_scans
 
@@ -435,3 +436,52 @@ def test_the_bank_bad_pages_and_filters(app: Flask, make: Factory, query: str) -
         assert "showing the first page" in html
     elif not query.startswith("q="):
         assert "showing every" in html
+
+
+def _suggest(app: Flask, learner_id: int, tutor_id: int, n: int) -> list[str]:
+    """Suggests the first `n` pages of pts-a to the learner, each for one misconception;
+    returns the pages' titles."""
+    with app.app_context():
+        from portfolio.content import services as content
+
+        pages = content.pages_for_element("pts-a")[:n]
+        ids = db.session.scalars(
+            select(Misconception.id).where(Misconception.element_id == "pts-a").limit(n)
+        ).all()
+        assert len(pages) == len(ids) == n
+        for page, misconception_id in zip(pages, ids, strict=True):
+            db.session.add(
+                ReadingSuggestion(
+                    user_id=learner_id,
+                    page_id=page.id,
+                    misconception_id=misconception_id,
+                    suggested_by_id=tutor_id,
+                )
+            )
+        db.session.commit()
+        return [page.title for page in pages]
+
+
+def test_the_learner_home_reads_suggested_pages_in_the_same_statements(
+    app: Flask, make: Factory
+) -> None:
+    tutor = make.user(Role.TUTOR)
+    one, three = make.learner(), make.learner()
+    _suggest(app, one.id, tutor.id, 1)
+    titles = _suggest(app, three.id, tutor.id, 3)
+    small, large = _client(app, one.email), _client(app, three.email)
+    assert _counts(app, lambda: small.get("/")) == _counts(app, lambda: large.get("/"))
+    html = text(large.get("/"))
+    assert all(f">{title}</a> — to fix" in html for title in titles)
+    # Read since it was suggested: no longer shown; the others still are.
+    with app.app_context():
+        from portfolio.content import services as content
+        from portfolio.content.models import PageRead
+
+        first = content.pages_for_element("pts-a")[0]
+        assert first.title == titles[0]
+        db.session.add(PageRead(user_id=three.id, page_id=first.id, read_at=utcnow()))
+        db.session.commit()
+    html = text(large.get("/"))
+    assert f">{titles[0]}</a> — to fix" not in html
+    assert all(f">{title}</a> — to fix" in html for title in titles[1:])
