@@ -103,6 +103,10 @@ def gunicorn(app: str, env: dict[str, str], ready: str, serving: Serving) -> Ite
         "30",
         "--log-level",
         "warning",
+        # The app's own server settings (portfolio/gunicorn_conf.py), for the baseline too:
+        # the same server, set up the same way.
+        "--config",
+        "python:portfolio.gunicorn_conf",
         app,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603

@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> None:
         "\nServe the app on this database:\n"
         f"  PORTFOLIO_DATABASE_URL='{url}' .venv/bin/portfolio run\n"
         "or as the benchmark does:\n"
-        f"  PORTFOLIO_DATABASE_URL='{url}' .venv/bin/gunicorn -w 2 'portfolio:create_app()'"
+        f"  PORTFOLIO_DATABASE_URL='{url}' .venv/bin/gunicorn -w 2 --threads 4 \\\n"
+        "      -c python:portfolio.gunicorn_conf 'portfolio:create_app()'"
     )
     if not report.intact:
         raise SystemExit(1)
