@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -588,29 +588,36 @@ def send_page_to_holders(tutor: User, misconception_id: str, page_id: int) -> in
     return sent
 
 
-def open_suggestions(user: User) -> list[ReadingSuggestion]:
-    """Pages suggested to this learner that they have not marked read since: one statement
-    with each page's title and address and the misconception's text (it was three a
-    suggestion: the page, the misconception and the learner's read of the page)."""
+def _open_suggestions_query() -> Select[ReadingSuggestion]:
     read = and_(
         PageRead.user_id == ReadingSuggestion.user_id,
         PageRead.page_id == ReadingSuggestion.page_id,
     )
-    return list(
-        db.session.scalars(
-            select(ReadingSuggestion)
-            .outerjoin(PageRead, read)
-            .where(
-                ReadingSuggestion.user_id == user.id,
-                or_(PageRead.read_at.is_(None), PageRead.read_at < ReadingSuggestion.suggested_at),
-            )
-            .order_by(ReadingSuggestion.suggested_at.desc(), ReadingSuggestion.id)
-            .options(
-                joinedload(ReadingSuggestion.page).load_only(Page.slug, Page.title),
-                joinedload(ReadingSuggestion.misconception),
-            )
+    return (
+        select(ReadingSuggestion)
+        .outerjoin(PageRead, read)
+        .where(
+            ReadingSuggestion.user_id == bindparam("user_id"),
+            or_(PageRead.read_at.is_(None), PageRead.read_at < ReadingSuggestion.suggested_at),
+        )
+        .order_by(ReadingSuggestion.suggested_at.desc(), ReadingSuggestion.id)
+        .options(
+            joinedload(ReadingSuggestion.page).load_only(Page.slug, Page.title),
+            joinedload(ReadingSuggestion.misconception),
         )
     )
+
+
+# Built once (every learner's home page runs it): building it, loader options and all, cost
+# about as much as running it.
+_OPEN_SUGGESTIONS = _open_suggestions_query()
+
+
+def open_suggestions(user: User) -> list[ReadingSuggestion]:
+    """Pages suggested to this learner that they have not marked read since: one statement
+    with each page's title and address and the misconception's text (it was three a
+    suggestion: the page, the misconception and the learner's read of the page)."""
+    return list(db.session.scalars(_OPEN_SUGGESTIONS, {"user_id": user.id}))
 
 
 def list_attempts(user: User) -> Sequence[Attempt]:
