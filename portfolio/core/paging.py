@@ -4,13 +4,13 @@ paging a query in SQL with its total counted in SQL, and the links to the other 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote_plus
 
 from flask import current_app, request, url_for
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from portfolio.extensions import db
 
@@ -135,6 +135,27 @@ def paginate(
         db.session.scalars(limited).all() if scalars else db.session.execute(limited).all()
     )
     return Paged(items, total, number, size, message)
+
+
+def paged(query: Select[Any]) -> Select[Any]:
+    """`query` with its OFFSET and LIMIT as bind parameters, for a list statement built once
+    (at import) and run with `paginate_bound`: building a select and working out its cache key
+    costs about as much as running it (~100 µs of Python each), every request."""
+    return query.offset(bindparam("page_offset")).limit(bindparam("page_limit"))
+
+
+def paginate_bound(
+    query: Select[Any],
+    params: Mapping[str, Any],
+    asked: PageArg,
+    total: int,
+    size: int = PAGE_SIZE,
+) -> Paged[Any]:
+    """As `paginate` (rows, not entities), for a statement made by `paged` whose other bind
+    parameters are `params`, and a `total` already counted."""
+    number, message = page_number(asked, total, size)
+    bound = {**params, "page_offset": (number - 1) * size, "page_limit": size}
+    return Paged(db.session.execute(query, bound).all(), total, number, size, message)
 
 
 def keyset(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portfolio.auth.models import User
 from portfolio.content import services as content
 from portfolio.content.models import Page, PageRead
-from portfolio.core.paging import PageArg, Paged, paginate
+from portfolio.core.paging import PageArg, Paged, paged, paginate, paginate_bound
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
@@ -400,17 +400,16 @@ def due_reviews(
     ).all()
 
 
+# Built once: the learner's home and list pages count it on every visit.
+_DUE_COUNT = select(func.count()).where(
+    HeldMisconception.user_id == bindparam("user_id"),
+    HeldMisconception.due_at <= bindparam("now", type_=HeldMisconception.due_at.type),
+)
+
+
 def count_due_reviews(user: User, now: datetime | None = None) -> int:
     """How many misconceptions are due to be asked again, counted by the database."""
-    return (
-        db.session.scalar(
-            select(func.count()).where(
-                HeldMisconception.user_id == user.id,
-                HeldMisconception.due_at <= (now or utcnow()),
-            )
-        )
-        or 0
-    )
+    return db.session.scalar(_DUE_COUNT, {"user_id": user.id, "now": now or utcnow()}) or 0
 
 
 def next_review_at(user: User) -> datetime | None:
@@ -499,44 +498,56 @@ def _cleared_query(user: User) -> Select[HeldMisconception]:
     )
 
 
+_held = HeldMisconception
+_MINE = _held.user_id == bindparam("user_id")
+# The learner's lists, built once (core.paging.paged): every visit to "My misconceptions" runs
+# all four, and building them cost about as much as running them.
+_HELD_PAGE = paged(
+    cast(
+        "Select[Any]",
+        select(
+            _held.misconception_id,
+            Misconception.element_id,
+            Misconception.text,
+            _held.last_explanation,
+            _held.times_seen,
+            _held.last_seen_at,
+            _held.due_at,
+        )
+        .join(Misconception, Misconception.id == _held.misconception_id)
+        .where(_MINE, _held.cleared_at.is_(None))
+        .order_by(_held.last_seen_at.desc(), _held.misconception_id),
+    )
+)
+_HELD_COUNT = select(func.count()).select_from(_held).where(_MINE, _held.cleared_at.is_(None))
+_CLEARED_PAGE = paged(
+    cast(
+        "Select[Any]",
+        select(Misconception.text, _held.cleared_at)
+        .join(Misconception, Misconception.id == _held.misconception_id)
+        .where(_MINE, _held.cleared_at.is_not(None))
+        .order_by(_held.cleared_at.desc(), _held.misconception_id),
+    )
+)
+_CLEARED_COUNT = select(func.count()).select_from(_held).where(_MINE, _held.cleared_at.is_not(None))
+
+
 def held_page(user: User, asked: PageArg) -> Paged[Any]:
     """A page of held_misconceptions as rows of the columns the learner's list shows
     (misconception_id, element_id, text, last_explanation, times_seen, last_seen_at, due_at),
     in the same order: two statements (the total counted on the holders' rows alone), no
     entities."""
-    held = HeldMisconception
-    mine = (held.user_id == user.id, held.cleared_at.is_(None))
-    query = (
-        select(
-            held.misconception_id,
-            Misconception.element_id,
-            Misconception.text,
-            held.last_explanation,
-            held.times_seen,
-            held.last_seen_at,
-            held.due_at,
-        )
-        .join(Misconception, Misconception.id == held.misconception_id)
-        .where(*mine)
-        .order_by(held.last_seen_at.desc(), held.misconception_id)
-    )
-    total = db.session.scalar(select(func.count()).select_from(held).where(*mine)) or 0
-    return paginate(cast("Select[Any]", query), asked, scalars=False, total=total)
+    mine = {"user_id": user.id}
+    total = db.session.scalar(_HELD_COUNT, mine) or 0
+    return paginate_bound(_HELD_PAGE, mine, asked, total)
 
 
 def cleared_page(user: User, asked: PageArg) -> Paged[Any]:
     """A page of cleared_misconceptions as (text, cleared_at) rows, most recently cleared
     first: two statements, no entities."""
-    held = HeldMisconception
-    mine = (held.user_id == user.id, held.cleared_at.is_not(None))
-    query = (
-        select(Misconception.text, held.cleared_at)
-        .join(Misconception, Misconception.id == held.misconception_id)
-        .where(*mine)
-        .order_by(held.cleared_at.desc(), held.misconception_id)
-    )
-    total = db.session.scalar(select(func.count()).select_from(held).where(*mine)) or 0
-    return paginate(cast("Select[Any]", query), asked, scalars=False, total=total)
+    mine = {"user_id": user.id}
+    total = db.session.scalar(_CLEARED_COUNT, mine) or 0
+    return paginate_bound(_CLEARED_PAGE, mine, asked, total)
 
 
 def send_page_to_holders(tutor: User, misconception_id: str, page_id: int) -> int:

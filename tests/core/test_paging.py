@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portfolio.auth.models import User
 from portfolio.core import paging
@@ -83,6 +83,32 @@ def test_a_page_past_the_end_shows_the_first_with_a_message(app: Flask, make: Fa
         page = paging.paginate(query, paging.page_arg(), size=3)
     assert page.number == 1 and page.items[0].name == "Person 000"
     assert "no page 9" in page.message
+
+
+# Built once, as a module's list statement is: only the values change between requests.
+_BOUND = paging.paged(
+    select(User.name).where(User.name.like(bindparam("like"))).order_by(User.name)
+)
+
+
+@pytest.mark.parametrize(
+    ("asked", "names", "number", "told"),
+    [
+        ("1", ["Person 000", "Person 001", "Person 002"], 1, False),
+        ("3", ["Person 006"], 3, False),
+        ("9", ["Person 000", "Person 001", "Person 002"], 1, True),
+    ],
+)
+def test_a_statement_built_once_pages_as_paginate_does(
+    app: Flask, make: Factory, asked: str, names: list[str], number: int, told: bool
+) -> None:
+    _people(make, 7)
+    with app.test_request_context(f"/x?page={asked}"), statements() as seen:
+        page = paging.paginate_bound(_BOUND, {"like": "Person %"}, paging.page_arg(), 7, size=3)
+    assert [row.name for row in page.items] == names
+    assert (page.total, page.number, page.pages) == (7, number, 3)
+    assert ("no page 9" in page.message) is told
+    assert len(seen) == 1  # the total was counted already
 
 
 def test_keyset_pages_newest_first_until_the_end(app: Flask, make: Factory) -> None:
