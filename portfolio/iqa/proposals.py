@@ -1,6 +1,9 @@
 """Proposing and taking a sample at the size of a centre. The candidates (live, unsampled
 decisions in the period) are read in one query as a few ids each; the spread (sampling.py) runs
-on those; names and titles are read only for the 50 proposed decisions a page shows. Taking a
+on those; names and titles are read only for the 50 proposed decisions a page shows. Each
+assessor's share is kept per process and worked out again only when the database says their
+pool or plan changed (`_pools`), so a decision made while an IQA reviews costs one assessor's
+candidates, not the centre's. Taking a
 sample works the proposal out again on the server, under lock, so the form carries the period,
 the filters and a fingerprint of what the IQA saw, never thousands of ids."""
 
@@ -237,6 +240,13 @@ def _worked_cache() -> OrderedDict[tuple[Any, ...], tuple[dict[int, str], Worked
     return found
 
 
+def _plans() -> dict[int, Plan]:
+    saved = db.session.execute(
+        select(SamplingPlan.assessor_id, SamplingPlan.status, SamplingPlan.percentage)
+    )
+    return {r.assessor_id: Plan(r.status, r.percentage) for r in saved}
+
+
 def _spread(iqa: User, period: Period, lock: bool) -> tuple[list[Chosen[Lean]], int]:
     """Every assessor's share: read the candidates (one statement), spread them."""
     query = _candidates(period)
@@ -245,11 +255,69 @@ def _spread(iqa: User, period: Period, lock: bool) -> tuple[list[Chosen[Lean]], 
         # the first to commit, then finds those decisions sampled.
         query = query.with_for_update(of=Decision)
     rows = [Lean._make((*r, i)) for i, r in enumerate(db.session.execute(query))]
-    saved = db.session.execute(
-        select(SamplingPlan.assessor_id, SamplingPlan.status, SamplingPlan.percentage)
+    return choose(rows, _plans(), iqa.id, key=lambda r: r.position)
+
+
+def _pools(period: Period) -> dict[int, tuple[int, int, int]]:
+    """Each assessor's candidates in `period` named by (how many, the highest id, the sum of
+    ids), counted by the database in one statement. Decisions are never deleted and ids only
+    grow, so a new decision raises the highest id, and one reopened or sampled (or a sample
+    taken back) changes the count or the sum: while these stay the same, so do the
+    assessor's candidates, and so does their share."""
+    start, end = period.bounds()
+    sampled = select(SampleItem.id).where(SampleItem.decision_id == Decision.id).exists()
+    rows = db.session.execute(
+        select(Decision.assessor_id, func.count(), func.max(Decision.id), func.sum(Decision.id))
+        .where(
+            Decision.superseded_at.is_(None),
+            Decision.decided_at >= start,
+            Decision.decided_at < end,
+            ~sampled,
+        )
+        .group_by(Decision.assessor_id)
     )
-    plans = {r.assessor_id: Plan(r.status, r.percentage) for r in saved}
-    return choose(rows, plans, iqa.id, key=lambda r: r.position)
+    return {a: (int(n), int(top), int(total)) for a, n, top, total in rows}
+
+
+_SHARES_KEPT = 400  # (period, assessor) shares: a few periods of a centre's 40 assessors
+
+
+def _shares() -> OrderedDict[tuple[Period, int], tuple[Any, Chosen[Lean]]]:
+    found: OrderedDict[tuple[Period, int], tuple[Any, Chosen[Lean]]]
+    found = current_app.extensions.setdefault("portfolio.iqa.shares", OrderedDict())
+    return found
+
+
+def _kept_spread(iqa: User, period: Period) -> tuple[list[Chosen[Lean]], int]:
+    """As `_spread`, reading again only the candidates of assessors whose pool or plan has
+    changed since their share was last worked out in this process. The spread is a greedy
+    cover (each pick depends on the ones before it), so it runs here rather than in SQL; what
+    the database works out set-based is which assessors' pools changed. A decision made while
+    an IQA reviews re-reads one assessor's few hundred candidates, not the centre's
+    thousands."""
+    pools, plans = _pools(period), _plans()
+    own = pools.pop(iqa.id, (0, 0, 0))[0]
+    kept = _shares()
+    with _lock:
+        found = {a: kept.get((period, a)) for a in pools}
+    stale = [
+        a
+        for a, pool in pools.items()
+        if (hit := found[a]) is None or hit[0] != (pool, plans.get(a))
+    ]
+    for at in range(0, len(stale), TAKE_BATCH):
+        batch = stale[at : at + TAKE_BATCH]
+        query = _candidates(period).where(Decision.assessor_id.in_(batch))
+        rows = [Lean._make((*r, i)) for i, r in enumerate(db.session.execute(query))]
+        parts, _ = choose(rows, plans, iqa.id, key=lambda r: r.position)
+        with _lock:
+            for part in parts:
+                state = (pools[part.assessor_id], plans.get(part.assessor_id))
+                kept[(period, part.assessor_id)] = found[part.assessor_id] = (state, part)
+                kept.move_to_end((period, part.assessor_id))
+            while len(kept) > _SHARES_KEPT:
+                kept.popitem(last=False)
+    return [hit[1] for a in pools if (hit := found[a]) is not None], own
 
 
 def work_out(iqa: User, period: Period, *, lock: bool = False) -> Worked:
@@ -268,7 +336,7 @@ def work_out(iqa: User, period: Period, *, lock: bool = False) -> Worked:
             if hit is not None:
                 cache.move_to_end(key)
         if hit is None:
-            hit = _spread(iqa, period, lock=False)
+            hit = _kept_spread(iqa, period)
             with _lock:
                 cache[key] = hit
                 while len(cache) > _CACHE_SIZE:

@@ -418,15 +418,18 @@ def test_the_kept_proposal_follows_decisions_samples_plans_reopenings_and_names(
         assert proposal() == first  # kept
         (new,) = many_decisions(app, [centre.trainee], centre.learners, 1)
         assert new in proposal().decision_ids  # a trainee's decision is always proposed
+        assert proposal().decision_ids == afresh()
 
         qualified = centre.assessors[1]
         before = {s.assessor_id: s.proposed for s in proposal().shares}
         services.change_plan(db.session.get(User, qualified.id), AssessorStatus.QUALIFIED, 100, iqa)  # type: ignore[arg-type]
         after = {s.assessor_id: s.proposed for s in proposal().shares}
         assert after[qualified.id] > before[qualified.id]
+        assert proposal().decision_ids == afresh()
 
         taken = services.take_sample(iqa, services.default_period(), {new})
         assert new not in proposal().decision_ids
+        assert proposal().decision_ids == afresh()
 
         item = db.session.get(SampleItem, taken.items[0].id)
         assert item is not None
@@ -436,6 +439,43 @@ def test_the_kept_proposal_follows_decisions_samples_plans_reopenings_and_names(
         db.session.get(User, qualified.id).name = "Alan Renamed"  # type: ignore[union-attr]
         db.session.commit()
         assert "Alan Renamed" in {s.assessor_name for s in proposal().shares}
+
+
+def test_a_new_decision_reads_again_only_its_assessors_candidates(
+    centre: Centre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spread_for: list[set[int]] = []
+    choose = proposals.choose
+
+    def spy(rows, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = list(rows)
+        spread_for.append({r.assessor_id for r in rows})
+        return choose(rows, *args, **kwargs)
+
+    monkeypatch.setattr(proposals, "choose", spy)
+    app = centre.app
+    with app.app_context():
+        iqa = db.session.get(User, centre.iqa.id)
+        assert iqa is not None
+        period = services.default_period()
+        whole = services.propose_sample(iqa, period)
+        assert spread_for == [{a.id for a in centre.assessors}]
+
+        maker = centre.assessors[2]
+        (new,) = many_decisions(app, [maker], centre.learners, 1, seed=99)
+        db.session.expire_all()
+        worked = services.propose_sample(iqa, period)
+        assert spread_for[1:] == [{maker.id}]  # the others' shares were kept
+        shares = {s.assessor_id: s for s in worked.shares}
+        unchanged = {s.assessor_id: s for s in whole.shares if s.assessor_id != maker.id}
+        assert unchanged == {a: s for a, s in shares.items() if a != maker.id}
+        before = next(s for s in whole.shares if s.assessor_id == maker.id)
+        assert shares[maker.id].decisions == before.decisions + 1  # decision `new` counted
+        assert new not in {e.decision_id for e in whole.entries}
+        # The same as working the whole proposal out afresh.
+        parts, own = proposals._spread(iqa, period, lock=False)
+        assert worked.decision_ids == {p.row.decision_id for part in parts for p in part.picks}
+        assert worked.own_left_out == own
 
 
 def test_a_refused_filtered_take_shows_the_same_filtered_proposal_again(busy: Centre) -> None:
