@@ -115,6 +115,37 @@ class Heatmap:
     legend_label: Label  # names the swatches, left of them
     legend_note: Label  # says what a dash means, under them
     line_height: int = LINE_HEIGHT
+    # The words every column's name begins with, left out of the column labels (common_start).
+    column_start: str = ""
+
+
+def common_start(names: Sequence[str]) -> str:
+    """The whole words every one of `names` begins with, when there are two or more names and
+    each has words after them: a centre names its groups alike ("Level 2 Customer Service —
+    April 2026 evening"), and column labels cut to fit would all read the same. Trailing
+    separators stay with the start, so the rest reads on its own ("April 2026 evening")."""
+    if len(names) < 2:
+        return ""
+    split = [name.split() for name in names]
+    shared = 0
+    for words in zip(*split, strict=False):
+        if any(w != words[0] for w in words):
+            break
+        shared += 1
+    # Each name keeps at least one word of its own.
+    shared = min(shared, *(len(words) - 1 for words in split))
+    if shared <= 0:
+        return ""
+    return " ".join(split[0][:shared])
+
+
+def _rest(name: str, start: str) -> str:
+    """`name` without `start` (when it begins with it, as whole words)."""
+    name = " ".join(name.split())
+    if not start or not name.startswith(start + " "):
+        return name
+    rest = name[len(start) :].strip()
+    return rest.lstrip("-\u2014\u2013:,;\u00b7 ").strip() or rest
 
 
 def _column_lines(name: str) -> tuple[str, ...]:
@@ -136,14 +167,18 @@ def heatmap(
     shares: Sequence[Sequence[float | None]],
     key: str = "Share",
     no_data: str = "no data",
+    column_start: str | None = None,
 ) -> Heatmap:
     """Lay out a grid: one row per row label, one column per column label, each cell filled by
     its share (0..1, None for no data) and showing the share as a percentage, so colour is
-    never the only cue. `key` names the swatches; `no_data` says in words what a dash means."""
+    never the only cue. `key` names the swatches; `no_data` says in words what a dash means.
+    Words every column's name begins with (`column_start`, or common_start of them all) are
+    left out of the column labels, which keep the whole name as their tooltip."""
     top = HEADER_LINES * LINE_HEIGHT + 12
     columns = []
+    start = common_start(column_labels) if column_start is None else column_start
     for i, name in enumerate(column_labels):
-        lines = _column_lines(name)
+        lines = _column_lines(_rest(name, start))
         # Short names sit on the grid, like the last line of long ones.
         y = (HEADER_LINES - len(lines) + 1) * LINE_HEIGHT
         columns.append(Label(LABEL_WIDTH + i * CELL_WIDTH + CELL_WIDTH // 2, y, lines, name))
@@ -174,4 +209,5 @@ def heatmap(
         legend=legend,
         legend_label=Label(LABEL_WIDTH - 10, legend_y + CELL_HEIGHT // 2, (key,), key),
         legend_note=Label(0, note_y, (f"— means {no_data}.",), no_data),
+        column_start=start,
     )

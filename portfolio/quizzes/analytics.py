@@ -487,6 +487,10 @@ class CohortHeatmap:
             [[cell.share for cell in r.cells] for r in self.rows],
             key="Share holding it now",
             no_data="nobody in the group has finished a quiz on its element",
+            # What the groups' own names share; "No group" is not one of them.
+            column_start=charts.common_start(
+                [c.name for c in self.columns if c.cohort_id is not None]
+            ),
         )
 
 

@@ -70,3 +70,38 @@ def test_heatmap_lays_out_one_cell_per_row_and_column() -> None:
     bottom = max(c.y + c.height for c in chart.cells + chart.legend)
     assert right < chart.width and bottom < chart.height
     assert [c.text for c in chart.legend] == ["0%", "25%", "50%", "75%", "100%"]
+
+
+@pytest.mark.parametrize(
+    ("names", "start"),
+    [
+        (["Level 2 — April evening", "Level 2 — March day"], "Level 2 —"),
+        (["Level 2 Customer Service", "Level 2 Customer"], "Level 2"),  # each keeps a word
+        (["Day group", "Evening group"], ""),
+        (["Only one group"], ""),
+        (["Same", "Same"], ""),
+        ([], ""),
+    ],
+)
+def test_common_start_is_whole_words_each_name_has_more_than(names: list[str], start: str) -> None:
+    assert charts.common_start(names) == start
+
+
+def test_columns_named_alike_are_labelled_by_what_tells_them_apart() -> None:
+    names = [
+        "Level 2 Customer Service — April 2026 evening (group 10)",
+        "Level 2 Customer Service — March 2026 day (group 1)",
+    ]
+    chart = charts.heatmap(["Refunds"], names, [[0.5, 0.25]])
+    assert chart.column_start == "Level 2 Customer Service —"
+    assert chart.columns[0].lines[0] == "April 2026"
+    assert chart.columns[1].lines[0] == "March 2026 day"
+    assert len({c.lines for c in chart.columns}) == 2  # cut to fit, they used to be the same
+    assert [c.full for c in chart.columns] == names  # the tooltip keeps the whole name
+    assert chart.cells[0].title == f"Refunds — {names[0]}: 50%"
+
+
+def test_a_column_not_named_like_the_rest_keeps_its_name() -> None:
+    names = ["Level 2 — April evening", "Level 2 — March day", "No group"]
+    chart = charts.heatmap(["Refunds"], names, [[0.5, 0.25, None]], column_start="Level 2 —")
+    assert [c.lines for c in chart.columns] == [("April evening",), ("March day",), ("No group",)]

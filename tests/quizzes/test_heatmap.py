@@ -3,6 +3,7 @@ stored attempts."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -160,3 +161,24 @@ def test_the_page_says_so_when_nobody_holds_anything(app: Flask, make: Factory) 
     html = client.get("/quizzes/analytics").get_data(as_text=True)
     assert "No learner holds a misconception now." in html
     assert "<svg" not in html
+
+
+def test_groups_named_alike_are_labelled_by_what_tells_them_apart(
+    app: Flask, make: Factory
+) -> None:
+    """A centre names its groups by course and intake: cut to fit, every column label read
+    "Level 2 Customer…". The shared start is said once; the labels show the rest."""
+    with app.app_context():
+        day, evening = _learners(make, 1), _learners(make, 1)
+        make.cohort("Level 2 Customer Service — March day", *day)
+        make.cohort("Level 2 Customer Service — April evening", *evening)
+        make.learner()  # in no group: its column keeps its own name
+        _take(day[0], wrong=True)
+        _take(evening[0], wrong=True)
+    tutor = make.user(Role.TUTOR)
+    client = app.test_client()
+    login(client, tutor.email)
+    html = client.get("/quizzes/analytics").get_data(as_text=True)
+    assert "names here all begin “Level 2 Customer Service —”" in html
+    labels = re.findall(r'class="heatmap-label"><title>[^<]*</title><tspan[^>]*>([^<]*)<', html)
+    assert labels == ["April evening", "March day", "No group"]
