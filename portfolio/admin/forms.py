@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Protocol
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -25,8 +27,14 @@ class Named(Protocol):
     def name(self) -> str: ...
 
 
-def _assessor_choices(assessors: Sequence[Named]) -> list[SelectChoice]:
-    return choices([("", "No assessor")] + [(str(a.id), a.name) for a in assessors])
+def offered(people: Sequence[Named]) -> list[SelectChoice]:
+    """Assessors or groups as a select's choices, by id: built once for the users page, whose
+    filter and create forms both offer every assessor."""
+    return [SelectChoice(str(p.id), p.name) for p in people]
+
+
+def _assessor_choices(assessors: Sequence[SelectChoice]) -> list[SelectChoice]:
+    return [SelectChoice("", "No assessor"), *assessors]
 
 
 class CreateUserForm(FlaskForm):  # type: ignore[misc]
@@ -45,7 +53,8 @@ class CreateUserForm(FlaskForm):  # type: ignore[misc]
     )
     assessor = SelectField("Assessor (learners only)", choices=[])
 
-    def __init__(self, assessors: Sequence[Named], *args: object, **kwargs: object) -> None:
+    def __init__(self, assessors: Sequence[SelectChoice], *args: object, **kwargs: object) -> None:
+        """`assessors`: the assessors as `offered` gives them."""
         super().__init__(*args, **kwargs)
         self.assessor.choices = _assessor_choices(assessors)
 
@@ -55,7 +64,7 @@ class AssignForm(FlaskForm):  # type: ignore[misc]
 
     def __init__(self, assessors: Sequence[Named], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.assessor.choices = _assessor_choices(assessors)
+        self.assessor.choices = _assessor_choices(offered(assessors))
 
 
 def cohort_options(cohorts: Sequence[Named]) -> list[tuple[str, str]]:
@@ -102,16 +111,43 @@ class UserFilterForm(FlaskForm):  # type: ignore[misc]
 
     def __init__(
         self,
-        assessors: Sequence[Named],
-        cohorts: Sequence[Named],
+        assessors: Sequence[SelectChoice],
+        cohorts: Sequence[SelectChoice],
         *args: object,
         **kwargs: object,
     ) -> None:
+        """`assessors` and `cohorts`: as `offered` gives them."""
         super().__init__(*args, **kwargs)
         self.role.choices = choices([("", "Any"), *((r.value, r.label) for r in Role)])
-        self.group.choices = choices(
-            [("", "Any"), (NOBODY, "No group"), *((str(c.id), c.name) for c in cohorts)]
-        )
-        self.assessed_by.choices = choices(
-            [("", "Any"), (NOBODY, "No assessor"), *((str(a.id), a.name) for a in assessors)]
-        )
+        self.group.choices = [SelectChoice("", "Any"), SelectChoice(NOBODY, "No group"), *cohorts]
+        self.assessed_by.choices = [
+            SelectChoice("", "Any"),
+            SelectChoice(NOBODY, "No assessor"),
+            *assessors,
+        ]
+
+
+# Fields drawn, by what they were drawn from: see draw_once. A few entries are all the users page
+# needs (its empty filters and its create form, for the current staff and groups); when full,
+# it starts again rather than keep every search anyone made.
+_DRAWN: dict[Hashable, Markup] = {}
+_DRAWN_LIMIT = 32
+
+
+def draw_once(key: Hashable | None, caller: Callable[[], Markup]) -> Markup:
+    """A template's {% call draw_once(key) %} block of form fields: drawn the first time and
+    given again for the same `key`, which must hold everything the block's HTML depends on
+    (the fields' choices and data, for fields with no errors); None draws it every time, as
+    does an app that reloads edited templates (the kept HTML would hide the edit).
+
+    Drawing a form's fields through the shared field macro (and the selects of every assessor,
+    twice) cost more than the rest of the users page's template; the page is asked for with no
+    filters and an empty create form far more often than anything else."""
+    if key is None or current_app.jinja_env.auto_reload:
+        return caller()
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        if len(_DRAWN) >= _DRAWN_LIMIT:
+            _DRAWN.clear()
+        drawn = _DRAWN[key] = caller()
+    return drawn

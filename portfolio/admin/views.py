@@ -15,6 +15,8 @@ from portfolio.admin.forms import (
     CreateUserForm,
     UserFilterForm,
     cohort_options,
+    draw_once,
+    offered,
 )
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role
@@ -64,7 +66,9 @@ def _list_url(back: str) -> str:
 def users() -> tuple[str, int] | Response:
     assessors = listing.people_with_role(Role.ASSESSOR)
     cohorts = listing.groups()
-    form = CreateUserForm(assessors)
+    # Both forms offer every assessor: their choices are built once.
+    assessor_choices = offered(assessors)
+    form = CreateUserForm(assessor_choices)
     if form.validate_on_submit():
         assessor = accounts.get_user(int(form.assessor.data)) if form.assessor.data else None
         try:
@@ -80,7 +84,7 @@ def users() -> tuple[str, int] | Response:
         else:
             flash(f"Created {user.name} ({user.email}).", "success")
             return redirect(url_for("admin.users"))
-    filter_form = UserFilterForm(assessors, cohorts, formdata=request.args)
+    filter_form = UserFilterForm(assessor_choices, offered(cohorts), formdata=request.args)
     valid = not request.args or filter_form.validate()
     filters = _filters(filter_form) if valid else accounts.UserFilter()
     back = request.query_string.decode("utf-8", "replace")
@@ -88,18 +92,26 @@ def users() -> tuple[str, int] | Response:
     # on each of 50 rows, as (before the id, after it).
     link = url_for("admin.user", user_id=0, back=back or None)
     path, _, query = link.partition("?")
-    user_link = (path.rsplit("/", 1)[0] + "/", f"?{query}" if query else "")
+    # Names for the page's rows from the lists already loaded for the forms: a row shows
+    # its learner's assessor and group as text, changed on the user's own page (a select
+    # of every assessor on each of 50 rows made the page grow with the staff).
+    text = listing.RowText(
+        assessor_names={a.id: a.name for a in assessors},
+        group_names={c.id: c.name for c in cohorts},
+        link=(path.rsplit("/", 1)[0] + "/", f"?{query}" if query else ""),
+    )
     return render_template(
         "admin/users.html",
         form=form,
         filter_form=filter_form,
-        found=listing.user_page(filters, page_arg()),
-        # Names for the page's rows from the lists already loaded for the forms: a row shows
-        # its learner's assessor and group as text, changed on the user's own page (a select
-        # of every assessor on each of 50 rows made the page grow with the staff).
-        assessor_names={a.id: a.name for a in assessors},
-        cohort_names={c.id: c.name for c in cohorts},
-        user_link=user_link,
+        found=listing.user_page(filters, page_arg(), text),
+        draw_once=draw_once,
+        # What each form's fields are drawn from, when that is all their HTML depends on:
+        # the choices and the data (no errors, and the create form as it first comes).
+        create_fields=None if form.is_submitted() else ("create", tuple(assessors)),
+        filter_fields=None
+        if filter_form.errors
+        else ("filters", tuple(assessors), tuple(cohorts), tuple(f.data for f in filter_form)),
     ), (200 if valid else 422)
 
 

@@ -272,3 +272,69 @@ def test_only_admins_list_users_whatever_the_filter(app: Flask, make: Factory, r
     login(client, make.user(role).email)
     assert client.get("/admin/users?q=a&role=learner&page=2").status_code == 403
     assert client.get("/admin/cohorts?page=2").status_code == 403
+
+
+def _offered(page: str, name: str) -> list[str]:
+    """The labels of a select's options, with the selected ones marked by a leading '*'."""
+    found = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, name
+    return [
+        ("*" if selected else "") + unescape(label)
+        for selected, label in re.findall(
+            r"<option (selected )?value=\"[^\"]*\">([^<]*)</option>", found.group(1)
+        )
+    ]
+
+
+def test_the_forms_offer_the_assessors_and_groups_there_are_now(
+    app: Flask, admin: FlaskClient
+) -> None:
+    # The empty forms' fields are drawn once for the same assessors and groups
+    # (forms.draw_once): a new assessor or group is offered straight away, and a filter
+    # chosen on one request is not shown as chosen on the next.
+    [ann] = _people(app, ["Ann Assessor"], Role.ASSESSOR)
+    _group(app, "Group A")
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert _offered(page, "assessed_by") == ["*Any", "No assessor", "Ann Assessor"]
+    assert _offered(page, "assessor") == ["No assessor", "Ann Assessor"]
+    assert _offered(page, "group") == ["*Any", "No group", "Group A"]
+
+    _people(app, ["Bob Assessor"], Role.ASSESSOR)
+    _group(app, "Group B")
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert _offered(page, "assessed_by") == ["*Any", "No assessor", "Ann Assessor", "Bob Assessor"]
+    assert _offered(page, "assessor") == ["No assessor", "Ann Assessor", "Bob Assessor"]
+    assert _offered(page, "group") == ["*Any", "No group", "Group A", "Group B"]
+
+    chosen = admin.get(f"/admin/users?assessed_by={ann}&q=ann").get_data(as_text=True)
+    assert _offered(chosen, "assessed_by")[2] == "*Ann Assessor"
+    assert 'name="q" type="text" value="ann"' in chosen
+    again = admin.get("/admin/users?page=1").get_data(as_text=True)
+    assert _offered(again, "assessed_by")[:3] == ["*Any", "No assessor", "Ann Assessor"]
+    assert 'name="q" type="text" value=""' in again
+
+    # A bad filter is shown with its error, and the next page is drawn without it.
+    bad = admin.get("/admin/users?group=abc")
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+    assert 'aria-invalid="true"' not in admin.get("/admin/users").get_data(as_text=True)
+
+
+def test_each_row_shows_every_role_and_staff_have_no_assessor_or_group(
+    app: Flask, admin: FlaskClient
+) -> None:
+    with app.app_context():
+        both = User(email="both@example.org", name="Bea Both", password_hash="x")
+        both.roles = [UserRole(role=Role.TUTOR), UserRole(role=Role.ASSESSOR)]
+        nothing = User(email="none@example.org", name="Nia None", password_hash="x")
+        db.session.add_all([both, nothing])
+        db.session.commit()
+        both_id, nothing_id = both.id, nothing.id
+    [learner] = _people(app, ["Lee Learner"], assessor_id=both_id)
+    page = admin.get("/admin/users")
+    rows = {row[0]: row[1:5] for row in read_tables(page)[0][2:]}
+    assert rows["Bea Both"] == ["both@example.org", "Assessor, Tutor", "—", "—"]
+    assert rows["Nia None"] == ["none@example.org", "", "—", "—"]
+    assert rows["Lee Learner"][1:] == ["Learner", "Bea Both", "None"]
+    html = page.get_data(as_text=True)
+    assert f'href="/admin/users/{nothing_id}">Open<span class="visually-hidden"> Nia None' in html
+    assert f'href="/admin/users/{learner}">Change<span' in html
