@@ -6,13 +6,26 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, case, func, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from portfolio.assessment.models import (
@@ -29,7 +42,7 @@ from portfolio.evidence import services as evidence_services
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
 from portfolio.extensions import db
 from portfolio.qualifications import services as qualifications
-from portfolio.qualifications.models import Element, MarkingPoint
+from portfolio.qualifications.models import Element, MarkingPoint, Unit
 
 BLANK = "—"  # an empty cell, on screen and in the CSV alike
 
@@ -67,6 +80,31 @@ _PROGRESS_CELLS = {p: Cell(_PROGRESS_LABELS[p], str(p)) for p in Progress}
 
 
 _UNDER_WAY = {CellState.CLAIMED, CellState.NOT_YET_MET, CellState.AWAITING_COUNTERSIGNATURE}
+_PENDING = (CellState.CLAIMED, CellState.AWAITING_COUNTERSIGNATURE)
+_NOT_YET_MET = CellState.NOT_YET_MET
+_YES, _NO = Cell("Yes"), Cell("No")
+
+
+class _Kind(NamedTuple):
+    """What a cell says, which its mark, claim and countersignature alone decide: made once
+    for each of the few combinations, and shared by every cell of that kind."""
+
+    state: CellState
+    label: str
+    met: bool
+    table_cell: Cell
+
+
+@cache
+def _kind(status: PointStatus | None, claimed: bool, awaiting: bool) -> _Kind:
+    if status is None:
+        state, label = (CellState.CLAIMED, "Claimed") if claimed else (CellState.NONE, "")
+    elif awaiting:
+        state = CellState.AWAITING_COUNTERSIGNATURE
+        label = f"{status.label}, awaiting countersignature"
+    else:
+        state, label = CellState(status.value), status.label
+    return _Kind(state, label, state is CellState.MET, Cell(label or BLANK, state.value))
 
 
 @dataclass(frozen=True)
@@ -77,52 +115,55 @@ class GridCell:
     awaiting_countersignature: bool = False
     decision_id: int | None = None
     submission_number: int | None = None
+    # Looked up once, when the cell is made: a grid reads every cell's state several times
+    # (its row's verdicts, the counts, the table), hundreds of cells a page.
+    _kind: _Kind = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kind = _kind(self.status, self.claimed, self.awaiting_countersignature)
+        object.__setattr__(self, "_kind", kind)
 
     @property
     def state(self) -> CellState:
-        if self.status is None:
-            return CellState.CLAIMED if self.claimed else CellState.NONE
-        if self.awaiting_countersignature:
-            return CellState.AWAITING_COUNTERSIGNATURE
-        return CellState(self.status.value)
+        return self._kind.state
 
     @property
     def met(self) -> bool:
-        return self.state is CellState.MET
+        return self._kind.met
 
     @property
     def label(self) -> str:
-        if self.status is None:
-            return "Claimed" if self.claimed else ""
-        if self.awaiting_countersignature:
-            return f"{self.status.label}, awaiting countersignature"
-        return self.status.label
+        return self._kind.label
 
 
 @dataclass(frozen=True)
 class GridRow:
     point: MarkingPoint
     cells: tuple[GridCell, ...]
+    # Worked out once, when the row is made: the counts, the table and the sign-off read it.
+    _met: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_met", any(c._kind.met for c in self.cells))
 
     @property
     def met(self) -> bool:
-        return any(c.met for c in self.cells)
+        return self._met
 
     @property
     def not_yet_met(self) -> bool:
-        return not self.met and any(c.state is CellState.NOT_YET_MET for c in self.cells)
+        return not self._met and any(c._kind.state is _NOT_YET_MET for c in self.cells)
 
     @property
     def awaiting_decision(self) -> bool:
         """Claimed in work not yet decided, or decided by a trainee and not yet countersigned."""
-        pending = (CellState.CLAIMED, CellState.AWAITING_COUNTERSIGNATURE)
-        return not self.met and any(c.state in pending for c in self.cells)
+        return not self._met and any(c._kind.state in _PENDING for c in self.cells)
 
     @property
     def progress(self) -> Progress:
-        if self.met:
+        if self._met:
             return Progress.MET
-        if any(c.state in _UNDER_WAY for c in self.cells):
+        if any(c._kind.state in _UNDER_WAY for c in self.cells):
             return Progress.IN_PROGRESS
         return Progress.NOT_STARTED
 
@@ -151,6 +192,12 @@ class TrackedItem:
     status: EvidenceStatus
     latest_id: int
     latest_number: int
+
+    @property
+    def status_label(self) -> str:
+        """The status as the page's list says it (looked up: the enum's label is made anew
+        at each read)."""
+        return _STATUS_LABELS[self.status]
 
 
 # A grid's columns: Evidence entities (a pack, a sign-off) or TrackedItem rows (the page).
@@ -207,9 +254,10 @@ class ElementGrid(Generic[ItemT]):
 
     @property
     def table(self) -> Table:
+        met, not_yet_met, total = self.met_count, self.not_yet_met_count, len(self.rows)
         caption = (
-            f"{self.element.title}: {self.met_count} of {len(self.rows)} marking points met, "
-            f"{self.not_yet_met_count} not yet met, {self.outstanding_count} outstanding"
+            f"{self.element.title}: {met} of {total} marking points met, "
+            f"{not_yet_met} not yet met, {total - met - not_yet_met} outstanding"
         )
         if self.sign_off is not None:
             caption += f"; {signed_off_text(self.sign_off).lower()}"
@@ -226,9 +274,11 @@ class ElementGrid(Generic[ItemT]):
             rows=tuple(
                 Row(
                     Heading(point_row.point.id, point_row.point.text),
+                    # Each kind of cell's table cell is made once and shared (the table's
+                    # HTML is then drawn once a kind, too).
                     (
-                        *(Cell(c.label or BLANK, c.state.value) for c in point_row.cells),
-                        Cell("Yes" if point_row.met else "No"),
+                        *[c._kind.table_cell for c in point_row.cells],
+                        _YES if point_row._met else _NO,
                     ),
                 )
                 for point_row in self.rows
@@ -236,115 +286,159 @@ class ElementGrid(Generic[ItemT]):
         )
 
 
-@dataclass(frozen=True)
-class LatestAttempt:
-    """What tracking reads of one evidence item: its latest submission's claims and the live
-    decision on it, if any."""
-
-    element_id: str
-    number: int
-    claims: frozenset[str]
-    decision_id: int | None = None
-    awaiting_countersignature: bool = False
-    marks: Mapping[str, PointStatus] = field(default_factory=dict)
-
-    def cell(self, point_id: str) -> GridCell:
-        status = self.marks.get(point_id)
-        return GridCell(
-            status=status,
-            claimed=point_id in self.claims,
-            awaiting_countersignature=self.awaiting_countersignature,
-            decision_id=self.decision_id if status is not None else None,
-            submission_number=self.number,
-        )
-
-
 def live_points_by_element() -> dict[str, list[MarkingPoint]]:
     """Every element's live marking points in rubric order, in one query."""
     found: dict[str, list[MarkingPoint]] = defaultdict(list)
-    for point in db.session.scalars(
-        select(MarkingPoint)
-        .where(MarkingPoint.retired.is_(False))
-        .order_by(MarkingPoint.element_id, MarkingPoint.position)
-    ):
+    for point in db.session.scalars(_statements().live_points):
         found[point.element_id].append(point)
     return found
 
 
 def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSignOff]:
-    rows = db.session.scalars(
-        select(ElementSignOff)
-        .where(ElementSignOff.learner_id.in_(list(learner_ids)))
-        # Only the assessor's name is shown: their roles would be one more query, and only
-        # when some learner on the page has a sign-off.
-        .options(joinedload(ElementSignOff.assessor).lazyload(User.roles))
-    )
+    rows = db.session.scalars(_statements().sign_offs, {"ids": list(learner_ids)})
     return {(s.learner_id, s.element_id): s for s in rows}
 
 
+class _Statements(NamedTuple):
+    live_points: Select[MarkingPoint]
+    sign_offs: Select[ElementSignOff]  # of the learners :ids
+    rubric: Select[Element, MarkingPoint]
+    latest: CompoundSelect[Any]  # of the submissions :ids
+    submitted: Select[Any]  # of the learner :learner_id
+
+
 @cache
-def _latest_statements() -> tuple[Select[Any], Select[Any]]:
-    """The claims and the live decisions' marks of the submissions :ids, as rows: built once
-    (a statement costs as much to build as to run here)."""
+def _statements() -> _Statements:
+    """Tracking's statements, built once with their parameters bound at each run: building
+    one costs as much Python as running it. Those read as rows are of the tables rather than
+    the mapped classes, so the session runs them without the ORM's setup (nor its autoflush:
+    they read committed work), as they load no entities."""
     ids: Any = bindparam("ids", expanding=True)
-    claims = select(submission_claim.c.submission_id, submission_claim.c.marking_point_id).where(
-        submission_claim.c.submission_id.in_(ids)
+    learner_id: Any = bindparam("learner_id")
+    decision, point_decision = Decision.__table__.c, PointDecision.__table__.c
+    evidence, submission = Evidence.__table__.c, Submission.__table__.c
+    newest = (
+        select(submission.evidence_id, func.max(submission.number).label("number"))
+        .join_from(Submission.__table__, Evidence.__table__, evidence.id == submission.evidence_id)
+        .where(evidence.learner_id == learner_id)
+        .group_by(submission.evidence_id)
+        .subquery("newest")
     )
-    decisions = (
-        select(
-            Decision.submission_id,
-            Decision.id,
-            Decision.needs_countersignature,
-            Decision.countersigned_at,
-            PointDecision.marking_point_id,
-            PointDecision.status,
+    return _Statements(
+        live_points=select(MarkingPoint)
+        .where(MarkingPoint.retired.is_(False))
+        .order_by(MarkingPoint.element_id, MarkingPoint.position),
+        sign_offs=select(ElementSignOff)
+        .where(ElementSignOff.learner_id.in_(ids))
+        # Only the assessor's name is shown: their roles would be one more query, and only
+        # when some learner on the page has a sign-off.
+        .options(joinedload(ElementSignOff.assessor).lazyload(User.roles)),
+        # The elements in rubric order, each with its live marking points (the elements of
+        # qualifications.list_elements and the points of live_points_by_element at once).
+        rubric=select(Element, MarkingPoint)
+        .join(Unit, Unit.id == Element.unit_id)
+        .outerjoin(
+            MarkingPoint,
+            and_(MarkingPoint.element_id == Element.id, MarkingPoint.retired.is_(False)),
         )
-        .outerjoin(PointDecision, PointDecision.decision_id == Decision.id)
-        .where(Decision.submission_id.in_(ids), Decision.superseded_at.is_(None))
-    )
-    return cast(Select[Any], claims), cast(Select[Any], decisions)
-
-
-def _latest_of_items(items: Sequence[TrackedItem]) -> dict[int, LatestAttempt]:
-    """Each item's latest submission with the live decision on it (superseded ones are
-    history): one query of their claims and one of the live decisions' marks, read as rows."""
-    latest = [item.latest_id for item in items]
-    decided: dict[int, tuple[int, bool]] = {}
-    marks: dict[int, dict[str, PointStatus]] = defaultdict(dict)
-    claimed: dict[int, set[str]] = defaultdict(set)
-    if latest:
-        # The claims as (submission, point) rows: the items need not carry them.
-        claims_of, decisions = _latest_statements()
-        for submission_id, point_id in db.session.execute(claims_of, {"ids": latest}):
-            claimed[submission_id].add(point_id)
-        for (
-            submission_id,
-            decision_id,
-            needs,
-            countersigned_at,
-            point_id,
-            status,
-        ) in db.session.execute(decisions, {"ids": latest}):
-            # A trainee's decision stands only once countersigned.
-            decided[submission_id] = (decision_id, needs and countersigned_at is None)
-            if point_id is not None:
-                marks[submission_id][point_id] = status
-    found = {}
-    for item in items:
-        claims = frozenset(claimed.get(item.latest_id, ()))
-        decision = decided.get(item.latest_id)
-        found[item.id] = (
-            LatestAttempt(item.element_id, item.latest_number, claims)
-            if decision is None
-            else LatestAttempt(
-                item.element_id,
-                item.latest_number,
-                claims,
-                decision[0],
-                decision[1],
-                marks.get(item.latest_id, {}),
+        .order_by(Unit.position, Element.position, MarkingPoint.position),
+        # Each claim as (submission, point), then each live decision's marks as (submission,
+        # point or none, decision, awaiting, mark): one statement, which costs as much Python
+        # to run as two would to fetch.
+        latest=union_all(
+            select(
+                submission_claim.c.submission_id,
+                submission_claim.c.marking_point_id,
+                null(),
+                null(),
+                null(),
+            ).where(submission_claim.c.submission_id.in_(ids)),
+            select(
+                decision.submission_id,
+                point_decision.marking_point_id,
+                decision.id,
+                # A trainee's decision stands only once countersigned (as a flag: reading the
+                # time itself costs a date parse a row).
+                and_(decision.needs_countersignature, decision.countersigned_at.is_(None)),
+                # The mark as its text, which _POINT_STATUS names: cheaper than the column
+                # type's conversion.
+                type_coerce(point_decision.status, String),
+            )
+            .select_from(
+                Decision.__table__.outerjoin(
+                    PointDecision.__table__, point_decision.decision_id == decision.id
+                )
+            )
+            .where(decision.submission_id.in_(ids), decision.superseded_at.is_(None)),
+        ),
+        submitted=select(
+            evidence.id,
+            evidence.element_id,
+            evidence.title,
+            type_coerce(evidence.status, String),
+            submission.id,
+            submission.number,
+        )
+        .select_from(
+            Evidence.__table__.join(newest, newest.c.evidence_id == evidence.id).join(
+                Submission.__table__,
+                and_(submission.evidence_id == evidence.id, submission.number == newest.c.number),
             )
         )
+        .where(evidence.learner_id == learner_id)
+        .order_by(evidence.element_id, evidence.created_at, evidence.id),
+    )
+
+
+_POINT_STATUS = {s.value: s for s in PointStatus}
+_EVIDENCE_STATUS = {s.value: s for s in EvidenceStatus}
+_STATUS_LABELS = {s: s.label for s in EvidenceStatus}
+
+
+@cache
+def _blank(claimed: bool, awaiting: bool, number: int) -> GridCell:
+    """A cell the live decision (if any) did not mark: one for each kind, shared by every
+    grid (a cell is immutable, and names no decision)."""
+    return GridCell(None, claimed, awaiting, None, number)
+
+
+# An item's column: the cells of the points its latest submission claims or the live
+# decision on it marks, and the cell of every other point.
+_Column = tuple[dict[str, GridCell], GridCell]
+
+
+def _columns(items: Sequence[TrackedItem]) -> dict[int, _Column]:
+    """Each item's column, from its latest submission's claims and the live decision on it
+    (superseded ones are history), read as rows in one statement. An item's cells of one
+    kind are one cell, made once."""
+    latest = [item.latest_id for item in items]
+    decided: dict[int, tuple[int, bool]] = {}
+    marks: dict[int, list[tuple[str, PointStatus]]] = defaultdict(list)
+    claimed: dict[int, set[str]] = defaultdict(set)
+    if latest:
+        # .all(): the rows in one fetch, not one a row.
+        rows = db.session.execute(_statements().latest, {"ids": latest}).all()
+        for submission_id, point_id, decision_id, awaiting, status in rows:
+            if decision_id is None:  # a claim
+                claimed[submission_id].add(point_id)
+                continue
+            decided[submission_id] = (decision_id, bool(awaiting))
+            if point_id is not None:
+                marks[submission_id].append((point_id, _POINT_STATUS[status]))
+    found: dict[int, _Column] = {}
+    no_claims: set[str] = set()
+    for item in items:
+        number, claims = item.latest_number, claimed.get(item.latest_id, no_claims)
+        decision_id, awaiting = decided.get(item.latest_id, (None, False))
+        cells = dict.fromkeys(claims, _blank(True, awaiting, number)) if claims else {}
+        made: dict[tuple[PointStatus, bool], GridCell] = {}
+        for point_id, status in marks.get(item.latest_id, ()):
+            kind = (status, point_id in claims)
+            cell = made.get(kind)
+            if cell is None:
+                cell = made[kind] = GridCell(status, kind[1], awaiting, decision_id, number)
+            cells[point_id] = cell
+        found[item.id] = (cells, _blank(False, awaiting, number))
     return found
 
 
@@ -356,38 +450,11 @@ def _tracked(item: Evidence) -> TrackedItem:
 def submitted_items(learner: User) -> list[TrackedItem]:
     """The learner's submitted items in grid order (by element, oldest first), each with its
     latest submission: one statement of rows."""
-    rows = db.session.execute(_submitted_statement(), {"learner_id": learner.id})
-    return [TrackedItem(*row) for row in rows]
-
-
-@cache
-def _submitted_statement() -> Select[Any]:
-    learner_id: Any = bindparam("learner_id")
-    newest = (
-        select(Submission.evidence_id, func.max(Submission.number).label("number"))
-        .join(Evidence, Evidence.id == Submission.evidence_id)
-        .where(Evidence.learner_id == learner_id)
-        .group_by(Submission.evidence_id)
-        .subquery("newest")
-    )
-    query = (
-        select(
-            Evidence.id,
-            Evidence.element_id,
-            Evidence.title,
-            Evidence.status,
-            Submission.id,
-            Submission.number,
-        )
-        .join(newest, newest.c.evidence_id == Evidence.id)
-        .join(
-            Submission,
-            and_(Submission.evidence_id == Evidence.id, Submission.number == newest.c.number),
-        )
-        .where(Evidence.learner_id == learner_id)
-        .order_by(Evidence.element_id, Evidence.created_at, Evidence.id)
-    )
-    return cast(Select[Any], query)
+    rows = db.session.execute(_statements().submitted, {"learner_id": learner.id}).all()
+    return [
+        TrackedItem(item_id, element_id, title, _EVIDENCE_STATUS[status], latest_id, number)
+        for item_id, element_id, title, status, latest_id, number in rows
+    ]
 
 
 def tracking_grid(
@@ -412,20 +479,43 @@ def tracking_page(learner: User, items: Sequence[TrackedItem]) -> list[ElementGr
     return _grids(learner, items, items)
 
 
+def _rubric() -> tuple[list[Element], dict[str, list[MarkingPoint]]]:
+    """The elements in rubric order and each one's live marking points, in one query."""
+    elements: list[Element] = []
+    points: dict[str, list[MarkingPoint]] = {}
+    for element, point in db.session.execute(_statements().rubric):
+        live = points.get(element.id)
+        if live is None:
+            elements.append(element)
+            live = points[element.id] = []
+        if point is not None:
+            live.append(point)
+    return elements, points
+
+
 def _grids(
     learner: User, items: Sequence[ItemT], tracked: Sequence[TrackedItem]
 ) -> list[ElementGrid[ItemT]]:
-    latest = _latest_of_items(tracked)
-    points = live_points_by_element()
+    columns = _columns(tracked)
+    elements, points = _rubric()
     signed = sign_offs_for([learner.id])
+    by_element: dict[str, list[ItemT]] = defaultdict(list)
+    for item in items:
+        by_element[item.element_id].append(item)
     grids: list[ElementGrid[ItemT]] = []
     number = 1
-    for element in qualifications.list_elements():
-        element_items = tuple(e for e in items if e.element_id == element.id)
-        rows = tuple(
-            GridRow(point, tuple(latest[item.id].cell(point.id) for item in element_items))
-            for point in points.get(element.id, [])
-        )
+    for element in elements:
+        element_items = tuple(by_element.get(element.id, ()))
+        live = points[element.id]
+        point_ids = [p.id for p in live]
+        # Each item's cells down the element's points, then read across: a row a point.
+        down = []
+        for item in element_items:
+            cells, blank = columns[item.id]
+            get = cells.get
+            down.append([get(point_id, blank) for point_id in point_ids])
+        across = zip(*down, strict=True) if down else [()] * len(live)
+        rows = tuple(GridRow(point, cells) for point, cells in zip(live, across, strict=True))
         grids.append(
             ElementGrid(element, element_items, rows, number, signed.get((learner.id, element.id)))
         )

@@ -55,14 +55,16 @@ def learner(learner_id: int) -> str:
     # Read once, as rows, for the grids and the list below them.
     items = tracking.submitted_items(person)
     grids = tracking.tracking_page(person, items)
+    # One url_for for the list's links, not one for each item.
+    record_link = link_format("assessment.record", "evidence_id")
     return render_template(
         "assessment/learner.html",
         learner=person,
         grids=grids,
         signable={g.element.id for g in grids if signoff.may_sign_off(current_user, person, g)},
-        items=items,
-        # One url_for for the list's links, not one for each item.
-        record_link=link_format("assessment.record", "evidence_id"),
+        # The list as (link, title, status) rows, made here: a call or a property in the
+        # template costs several times what it does here, and the list is every item.
+        items=[(record_link.format(i.id), i.title, i.status_label) for i in items],
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, update
 
 from portfolio.assessment import cohort, tracking
-from portfolio.assessment.models import ElementSignOff
+from portfolio.assessment.models import ElementSignOff, PointStatus
 from portfolio.assessment.tracking import CellState, Progress
 from portfolio.auth.models import Cohort, Role, User
 from portfolio.evidence.models import Evidence
@@ -33,12 +33,13 @@ def learner(make: Factory, assessor: User) -> User:
 
 def _grid(learner: User, element: str = "pts-a") -> tracking.ElementGrid[Evidence]:
     """The element's grid, checked against the page's (drawn from rows, not entities): the
-    same columns, cells and table, in every test of this file."""
+    same columns, rows (each cell's mark, claim, decision and attempt) and table, in every
+    test of this file."""
     db.session.expire_all()
     grids = tracking.tracking_grid(learner)
     page = tracking.tracking_page(learner, tracking.submitted_items(learner))
-    assert [(g.element.id, [e.id for e in g.evidence], g.table) for g in grids] == [
-        (g.element.id, [e.id for e in g.evidence], g.table) for g in page
+    assert [(g.element.id, [e.id for e in g.evidence], g.rows, g.table) for g in grids] == [
+        (g.element.id, [e.id for e in g.evidence], g.rows, g.table) for g in page
     ]
     return next(g for g in grids if g.element.id == element)
 
@@ -317,3 +318,20 @@ def test_the_cohort_matrix_takes_a_fixed_number_of_queries(
     assert len(_matrix(assessor).learners) == 9
     assert len(large) == len(small), large
     assert len(large) <= 12, "\n".join(s[:90] for s in large)
+
+
+def test_a_cell_says_what_its_mark_claim_and_countersignature_decide() -> None:
+    # A page's cells of one kind share what they say (tracking._kind): each kind, spelled out.
+    for status in (None, *PointStatus):
+        for claimed in (False, True):
+            for awaiting in (False, True):
+                cell = tracking.GridCell(status, claimed, awaiting)
+                if status is None:
+                    expected = ("claimed", "Claimed") if claimed else ("none", "")
+                elif awaiting:
+                    label = f"{status.label}, awaiting countersignature"
+                    expected = ("awaiting_countersignature", label)
+                else:
+                    expected = (status.value, status.label)
+                assert (cell.state.value, cell.label) == expected
+                assert cell.met == (expected[0] == "met")
