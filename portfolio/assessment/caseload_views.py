@@ -12,7 +12,7 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from portfolio.assessment import caseload
+from portfolio.assessment import caseload, caseload_html
 from portfolio.assessment.caseload import NO_GROUP, QueueFilter
 from portfolio.assessment.turnaround import ClockState
 from portfolio.assessment.views import bp
@@ -116,21 +116,35 @@ def queue() -> str:
     chosen = args.assessor(assessors) if overseer else None
     own = current_user if current_user.has_role(Role.ASSESSOR) else None
     viewing: User | None = chosen or own
-    choices = _choices()
+    # The filters' choices as _choices reads them, run on the session's connection: columns
+    # only, so the ORM's result machinery is skipped (a GET changes nothing to flush).
+    connection = db.session.connection()
+    choices = _Choices(connection.execute(_ELEMENTS).all(), connection.execute(_GROUPS).all())
     where = _common(args, choices, states=True)
+    links = row_links()
+    mine = viewing is not None and viewing.id == current_user.id
     page = learners = None
+    queue_rows = learner_rows = None
     counts: dict[ClockState, int] = {}
     if viewing is not None:
         where = replace(where, assessor_id=viewing.id)
         page, counts = caseload.queue_and_counts(where, page_arg())
         learners = caseload.learner_loads(viewing, page_arg("learners_page"))
+        # The two tables' rows are written in Python (caseload_html): as Jinja loops they
+        # were a third of the page's time.
+        queue_rows = caseload_html.queue_rows(
+            page.items, links["mark"] if mine else links["record"], by_evidence=not mine
+        )
+        learner_rows = caseload_html.learner_rows(learners.items, links["learner"])
     return render_template(
         "assessment/queue.html",
         viewing=viewing,
-        own=viewing is not None and viewing.id == current_user.id,
+        own=mine,
         items=page,
+        queue_rows=queue_rows,
         counts=counts,
         learners=learners,
+        learner_rows=learner_rows,
         loads=caseload.assessor_loads(page_arg("assessors_page")) if overseer else None,
         unassigned=caseload.unassigned_waiting() if overseer else 0,
         assessors=assessors,
@@ -141,7 +155,7 @@ def queue() -> str:
         where=where,
         messages=args.messages,
         NO_GROUP=NO_GROUP,
-        links=row_links(),
+        links=links,
     )
 
 
