@@ -3,9 +3,10 @@ linear in learners and memory that does not grow with them.
 
 Each size is downloaded in a fresh child process (the app and Flask's test client, signed in
 as an internal quality assurer, the response read chunk by chunk as a WSGI server would send
-it), once unmeasured and then measured: the steady state of a server that has served it. Before the request the child resets its peak-memory mark (Linux /proc/self/clear_refs),
-so the peak read after it is the request's own; the growth is that peak less the memory in
-use just before. A table is printed and appended to bench/results.md.
+it), once unmeasured and then measured: the steady state of a server that has served it.
+Before the measured request the child resets its peak-memory mark (Linux
+/proc/self/clear_refs), so the peak read after it is the request's own; the growth is that
+peak less the memory in use just before. A table is printed and appended to bench/results.md.
 
     .venv/bin/python -m bench.csv_stream --size small --size large [--database sqlite]
 """
