@@ -37,6 +37,7 @@ from portfolio.assessment.models import (
     PointUnderWay,
 )
 from portfolio.auth.models import User
+from portfolio.core.localtime import format_london_date
 from portfolio.core.tables import Cell, Heading, Row, Table
 from portfolio.evidence import services as evidence_services
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
@@ -173,8 +174,9 @@ def signed_off_text(sign_off: ElementSignOff) -> str:
 
 
 def sign_off_text(assessor: str, at: datetime) -> str:
-    """A sign-off as the pages and CSVs say it, from its assessor's name and date."""
-    return f"Signed off by {assessor} on {at.day} {at:%B %Y}"
+    """A sign-off as the pages and CSVs say it, from its assessor's name and date: the day in
+    London (a sign-off at 00:30 BST is on the day it was made there, not the UTC day before)."""
+    return f"Signed off by {assessor} on {format_london_date(at)}"
 
 
 def _complete(rows: Sequence[GridRow]) -> bool:

@@ -4,6 +4,7 @@ ones only; a trainee's only once countersigned), the counts, and when an element
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, update
@@ -335,3 +336,15 @@ def test_a_cell_says_what_its_mark_claim_and_countersignature_decide() -> None:
                     expected = (status.value, status.label)
                 assert (cell.state.value, cell.label) == expected
                 assert cell.met == (expected[0] == "met")
+
+
+@pytest.mark.parametrize(
+    ("at", "day"),
+    [
+        # 00:30 BST on 1 July is 23:30 UTC on 30 June: the sign-off was made on 1 July.
+        (datetime(2026, 6, 30, 23, 30, tzinfo=UTC), "1 July 2026"),
+        (datetime(2026, 12, 7, 23, 30, tzinfo=UTC), "7 December 2026"),  # GMT: the same day
+    ],
+)
+def test_a_sign_off_is_dated_by_the_day_in_london(at: datetime, day: str) -> None:
+    assert tracking.sign_off_text("Alan Assessor", at) == f"Signed off by Alan Assessor on {day}"

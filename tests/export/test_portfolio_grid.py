@@ -41,3 +41,30 @@ def test_the_pdf_grid_is_the_learner_pages_grid(app: Flask, make: Factory) -> No
     assert grid == page_tables
     assert "signed off by alan assessor on" in grid[0][0][0]
     assert grid[1][1][1] == "E2: Sofa complaint"
+
+
+def test_the_pack_dates_and_times_are_london_time(app: Flask, make: Factory) -> None:
+    """A decision at 00:30 BST on 1 July (23:30 UTC on 30 June) was made on 1 July; the pack
+    said 30 June, and printed submission times in UTC."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from portfolio.assessment.models import Decision
+    from portfolio.evidence.models import Submission
+
+    assessor = make.user(Role.ASSESSOR, name="Alan Assessor")
+    learner = make.learner(assessor=assessor, name="Lily Learner")
+    done = make.submission(learner, title="Kettle refund", claims=tuple(POINTS))
+    midnight_bst = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+    with app.app_context():
+        person, signer = db.session.get(User, learner.id), db.session.get(User, assessor.id)
+        assert person is not None and signer is not None
+        decide(done.id, dict.fromkeys(POINTS, MET), assessor=signer)
+        db.session.execute(update(Decision).values(decided_at=midnight_bst))
+        db.session.execute(update(Submission).values(submitted_at=midnight_bst))
+        db.session.commit()
+        html = export.portfolio_html(person)
+    assert "by Alan Assessor on 1 July 2026" in html
+    assert "1 July 2026, 00:30 UK time" in html
+    assert "30 June 2026" not in html and "UTC" not in html
