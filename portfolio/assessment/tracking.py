@@ -26,7 +26,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portfolio.assessment.models import (
     Decision,
@@ -42,7 +42,6 @@ from portfolio.core.tables import Cell, Heading, Row, Table
 from portfolio.evidence import services as evidence_services
 from portfolio.evidence.models import Evidence, EvidenceStatus, Submission, submission_claim
 from portfolio.extensions import db
-from portfolio.qualifications import services as qualifications
 from portfolio.qualifications.models import Element, MarkingPoint, Unit
 
 BLANK = "—"  # an empty cell, on screen and in the CSV alike
@@ -301,7 +300,12 @@ def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSi
     return {(s.learner_id, s.element_id): s for s in rows}
 
 
+_MET, _AWAITING = "met", "awaiting"
+
+
 class _Statements(NamedTuple):
+    progress: CompoundSelect[Any]  # (point, state) of the learner :learner_id, kept
+    signed: Select[str, str, datetime]  # (element, assessor, signed at) of :learner_id
     live_points: Select[MarkingPoint]
     sign_offs: Select[ElementSignOff]  # of the learners :ids
     rubric: Select[Element, MarkingPoint]
@@ -326,7 +330,20 @@ def _statements() -> _Statements:
         .group_by(submission.evidence_id)
         .subquery("newest")
     )
+    assessor = aliased(User, name="assessor")
     return _Statements(
+        progress=union_all(
+            select(PointMet.marking_point_id, literal(_MET)).where(
+                PointMet.learner_id == learner_id
+            ),
+            select(
+                PointUnderWay.marking_point_id,
+                case((PointUnderWay.awaiting, literal(_AWAITING)), else_=literal("not_yet")),
+            ).where(PointUnderWay.learner_id == learner_id),
+        ),
+        signed=select(ElementSignOff.element_id, assessor.name, ElementSignOff.signed_at)
+        .join(assessor, assessor.id == ElementSignOff.assessor_id)
+        .where(ElementSignOff.learner_id == learner_id),
         live_points=select(MarkingPoint)
         .where(MarkingPoint.retired.is_(False))
         .order_by(MarkingPoint.element_id, MarkingPoint.position),
@@ -536,48 +553,39 @@ class ElementCoverage:
     met: tuple[MarkingPoint, ...]
     claimed: tuple[MarkingPoint, ...]
     missing: tuple[MarkingPoint, ...]
-    sign_off: ElementSignOff | None = None
+    # "Signed off by ... on ...", or "" while the element is not signed off.
+    signed_off: str = ""
 
     @property
     def total(self) -> int:
         return len(self.met) + len(self.claimed) + len(self.missing)
-
-    @property
-    def signed_off(self) -> str:
-        return signed_off_text(self.sign_off) if self.sign_off is not None else ""
 
 
 def coverage_by_element(learner: User) -> list[ElementCoverage]:
     """Per element, the learner's live marking points sorted as their tracking grid sorts
     them, for their home page: read from the kept progress (portfolio/assessment/progress.py),
     one statement for their met and under-way points rather than every item, attempt and
-    decision of theirs."""
-    met, awaiting = "met", "awaiting"
-    states: dict[str, str] = {}
-    for point_id, state in db.session.execute(
-        union_all(
-            select(PointMet.marking_point_id, literal(met)).where(
-                PointMet.learner_id == learner.id
-            ),
-            select(
-                PointUnderWay.marking_point_id,
-                case((PointUnderWay.awaiting, literal(awaiting)), else_=literal("not_yet")),
-            ).where(PointUnderWay.learner_id == learner.id),
-        )
-    ):
-        states[point_id] = state
-    points = live_points_by_element()
-    signed = sign_offs_for([learner.id])
+    decision of theirs; one for the elements and their points; one for the sign-offs' text."""
+    mine = {"learner_id": learner.id}
+    made = _statements()
+    states: dict[str, str] = {
+        point: state for point, state in db.session.execute(made.progress, mine)
+    }
+    signed = {
+        element_id: sign_off_text(name, at)
+        for element_id, name, at in db.session.execute(made.signed, mine)
+    }
+    elements, points = _rubric()
     found = []
-    for element in qualifications.list_elements():
+    for element in elements:
         live = points.get(element.id, [])
         found.append(
             ElementCoverage(
                 element,
-                tuple(p for p in live if states.get(p.id) == met),
-                tuple(p for p in live if states.get(p.id) == awaiting),
-                tuple(p for p in live if states.get(p.id) not in (met, awaiting)),
-                signed.get((learner.id, element.id)),
+                tuple(p for p in live if states.get(p.id) == _MET),
+                tuple(p for p in live if states.get(p.id) == _AWAITING),
+                tuple(p for p in live if states.get(p.id) not in (_MET, _AWAITING)),
+                signed.get(element.id, ""),
             )
         )
     return found

@@ -102,7 +102,7 @@ def _coverage_agrees() -> None:
                 tuple(r.point for r in grid.rows if r.met),
                 tuple(r.point for r in grid.rows if not r.met and r.awaiting_decision),
                 tuple(r.point for r in grid.rows if not r.met and not r.awaiting_decision),
-                grid.sign_off,
+                grid.signed_off,
             )
             for grid in grids
         ]
