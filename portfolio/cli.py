@@ -3,7 +3,6 @@ and db."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
 from portfolio.content import services as content
 from portfolio.core.audit import verify_and_record
-from portfolio.core.render_process import RENDER_NICENESS, RenderFailed
+from portfolio.core.render_process import RenderFailed, lower_priority
 from portfolio.data import DataSet, read_all, read_pages
 from portfolio.export import runner
 from portfolio.export import services as export
@@ -296,7 +295,7 @@ def worker_command(burst: bool) -> None:
         sys.exit(1)
     # Building a portfolio's pages is background work too: below the web workers on a shared
     # machine, as its rendering child is (core/render_process.py).
-    os.nice(RENDER_NICENESS)
+    lower_priority()
     runner.work(app, burst=burst)
 
 

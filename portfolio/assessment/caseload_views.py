@@ -85,7 +85,10 @@ _GROUPS = select(Cohort.id, Cohort.name).order_by(Cohort.name)
 
 
 def _choices() -> _Choices:
-    return _Choices(db.session.execute(_ELEMENTS).all(), db.session.execute(_GROUPS).all())
+    """The filters' choices, read on the session's connection: columns only, so the ORM's
+    result machinery is skipped (a GET has nothing to flush)."""
+    connection = db.session.connection()
+    return _Choices(connection.execute(_ELEMENTS).all(), connection.execute(_GROUPS).all())
 
 
 def _common(args: _Args, choices: _Choices, *, states: bool) -> QueueFilter:
@@ -116,10 +119,7 @@ def queue() -> str:
     chosen = args.assessor(assessors) if overseer else None
     own = current_user if current_user.has_role(Role.ASSESSOR) else None
     viewing: User | None = chosen or own
-    # The filters' choices as _choices reads them, run on the session's connection: columns
-    # only, so the ORM's result machinery is skipped (a GET changes nothing to flush).
-    connection = db.session.connection()
-    choices = _Choices(connection.execute(_ELEMENTS).all(), connection.execute(_GROUPS).all())
+    choices = _choices()
     where = _common(args, choices, states=True)
     links = row_links()
     mine = viewing is not None and viewing.id == current_user.id

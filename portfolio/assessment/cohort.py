@@ -304,27 +304,6 @@ def _elements(element_id: str | None) -> list[Element]:
     return [e for e in elements if element_id is None or e.id == element_id]
 
 
-def _sign_off_texts(learner_ids: Sequence[int]) -> dict[tuple[int, str], str]:
-    """What each of these learners' sign-offs says, by (learner, element), in one query of
-    the two columns it is written from: not the sign-offs themselves, whose kept snapshots
-    (large JSON) the matrix never shows."""
-    assessor = aliased(User, name="assessor")
-    rows = db.session.execute(
-        select(
-            ElementSignOff.learner_id,
-            ElementSignOff.element_id,
-            assessor.name,
-            ElementSignOff.signed_at,
-        )
-        .join(assessor, assessor.id == ElementSignOff.assessor_id)
-        .where(ElementSignOff.learner_id.in_(learner_ids))
-    )
-    return {
-        (learner_id, element_id): tracking.sign_off_text(name, signed_at)
-        for learner_id, element_id, name, signed_at in rows
-    }
-
-
 def matrix_elements(
     learners: Sequence[Learner],
     elements: Sequence[Element],
@@ -338,7 +317,7 @@ def matrix_elements(
         kept = _kept_progress(ids, [e.id for e in elements])
         for learner_id, element_id, point_id, state in db.session.execute(kept):
             states[learner_id, element_id][point_id] = state
-    signed = _sign_off_texts(ids) if ids else {}
+    signed = tracking.sign_off_texts(ids) if ids else {}
     found = []
     for element in elements:
         element_points = tuple(points.get(element.id, []))

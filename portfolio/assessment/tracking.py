@@ -295,6 +295,17 @@ def live_points_by_element() -> dict[str, list[MarkingPoint]]:
     return found
 
 
+def sign_off_texts(learner_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """What each of these learners' sign-offs says, by (learner, element), in one query of
+    the columns it is written from: not the sign-offs themselves, whose kept snapshots (large
+    JSON) a list never shows."""
+    rows = db.session.execute(_statements().signed, {"ids": list(learner_ids)})
+    return {
+        (learner_id, element_id): sign_off_text(name, at)
+        for learner_id, element_id, name, at in rows
+    }
+
+
 def sign_offs_for(learner_ids: Iterable[int]) -> dict[tuple[int, str], ElementSignOff]:
     rows = db.session.scalars(_statements().sign_offs, {"ids": list(learner_ids)})
     return {(s.learner_id, s.element_id): s for s in rows}
@@ -305,7 +316,8 @@ _MET, _AWAITING = "met", "awaiting"
 
 class _Statements(NamedTuple):
     progress: CompoundSelect[Any]  # (point, state) of the learner :learner_id, kept
-    signed: Select[str, str, datetime]  # (element, assessor, signed at) of :learner_id
+    # (learner, element, assessor's name, signed at) of the learners :ids' sign-offs
+    signed: Select[int, str, str, datetime]
     live_points: Select[MarkingPoint]
     sign_offs: Select[ElementSignOff]  # of the learners :ids
     rubric: Select[Element, MarkingPoint]
@@ -341,9 +353,14 @@ def _statements() -> _Statements:
                 case((PointUnderWay.awaiting, literal(_AWAITING)), else_=literal("not_yet")),
             ).where(PointUnderWay.learner_id == learner_id),
         ),
-        signed=select(ElementSignOff.element_id, assessor.name, ElementSignOff.signed_at)
+        signed=select(
+            ElementSignOff.learner_id,
+            ElementSignOff.element_id,
+            assessor.name,
+            ElementSignOff.signed_at,
+        )
         .join(assessor, assessor.id == ElementSignOff.assessor_id)
-        .where(ElementSignOff.learner_id == learner_id),
+        .where(ElementSignOff.learner_id.in_(ids)),
         live_points=select(MarkingPoint)
         .where(MarkingPoint.retired.is_(False))
         .order_by(MarkingPoint.element_id, MarkingPoint.position),
@@ -571,10 +588,7 @@ def coverage_by_element(learner: User) -> list[ElementCoverage]:
     states: dict[str, str] = {
         point: state for point, state in db.session.execute(made.progress, mine)
     }
-    signed = {
-        element_id: sign_off_text(name, at)
-        for element_id, name, at in db.session.execute(made.signed, mine)
-    }
+    signed = sign_off_texts([learner.id])
     elements, points = _rubric()
     found = []
     for element in elements:
@@ -585,7 +599,7 @@ def coverage_by_element(learner: User) -> list[ElementCoverage]:
                 tuple(p for p in live if states.get(p.id) == _MET),
                 tuple(p for p in live if states.get(p.id) == _AWAITING),
                 tuple(p for p in live if states.get(p.id) not in (_MET, _AWAITING)),
-                signed.get(element.id, ""),
+                signed.get((learner.id, element.id), ""),
             )
         )
     return found

@@ -3,9 +3,9 @@ decisions in the period) are read in one query as a few ids each; the spread (sa
 on those; names and titles are read only for the 50 proposed decisions a page shows. Each
 assessor's share is kept per process and worked out again only when the database says their
 pool or plan changed (`_pools`), so a decision made while an IQA reviews costs one assessor's
-candidates, not the centre's. Taking a
-sample works the proposal out again on the server, under lock, so the form carries the period,
-the filters and a fingerprint of what the IQA saw, never thousands of ids."""
+candidates, not the centre's. Taking a sample works the proposal out again on the server,
+under lock, so the form carries the period, the filters and a fingerprint of what the IQA saw,
+never thousands of ids."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, cast
 
 from flask import current_app
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import ColumnElement, Select, Table, func, insert, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portfolio.assessment.models import Decision, Outcome, PointDecision, SamplingPlan
@@ -173,9 +173,19 @@ def fingerprint(entries: Sequence[Entry]) -> str:
     return hashlib.sha256(ids.encode()).hexdigest()[:32]
 
 
-def _candidates(period: Period) -> Select[Any]:
+def _live_unsampled(period: Period) -> tuple[ColumnElement[bool], ...]:
+    """What makes a decision a candidate: live, made in `period`, not sampled yet."""
     start, end = period.bounds()
     sampled = select(SampleItem.id).where(SampleItem.decision_id == Decision.id).exists()
+    return (
+        Decision.superseded_at.is_(None),
+        Decision.decided_at >= start,
+        Decision.decided_at < end,
+        ~sampled,
+    )
+
+
+def _candidates(period: Period) -> Select[Any]:
     query = (
         select(
             Decision.id,
@@ -187,12 +197,7 @@ def _candidates(period: Period) -> Select[Any]:
         )
         .join(Submission, Submission.id == Decision.submission_id)
         .join(Evidence, Evidence.id == Submission.evidence_id)
-        .where(
-            Decision.superseded_at.is_(None),
-            Decision.decided_at >= start,
-            Decision.decided_at < end,
-            ~sampled,
-        )
+        .where(*_live_unsampled(period))
         .order_by(Decision.decided_at, Decision.id)
     )
     return cast(Select[Any], query)
@@ -264,16 +269,9 @@ def _pools(period: Period) -> dict[int, tuple[int, int, int]]:
     grow, so a new decision raises the highest id, and one reopened or sampled (or a sample
     taken back) changes the count or the sum: while these stay the same, so do the
     assessor's candidates, and so does their share."""
-    start, end = period.bounds()
-    sampled = select(SampleItem.id).where(SampleItem.decision_id == Decision.id).exists()
     rows = db.session.execute(
         select(Decision.assessor_id, func.count(), func.max(Decision.id), func.sum(Decision.id))
-        .where(
-            Decision.superseded_at.is_(None),
-            Decision.decided_at >= start,
-            Decision.decided_at < end,
-            ~sampled,
-        )
+        .where(*_live_unsampled(period))
         .group_by(Decision.assessor_id)
     )
     return {a: (int(n), int(top), int(total)) for a, n, top, total in rows}
@@ -305,9 +303,9 @@ def _kept_spread(iqa: User, period: Period) -> tuple[list[Chosen[Lean]], int]:
         for a, pool in pools.items()
         if (hit := found[a]) is None or hit[0] != (pool, plans.get(a))
     ]
-    for at in range(0, len(stale), TAKE_BATCH):
-        batch = stale[at : at + TAKE_BATCH]
-        query = _candidates(period).where(Decision.assessor_id.in_(batch))
+    if stale:
+        # One statement for every changed assessor (a centre has a few dozen).
+        query = _candidates(period).where(Decision.assessor_id.in_(stale))
         rows = [Lean._make((*r, i)) for i, r in enumerate(db.session.execute(query))]
         parts, _ = choose(rows, plans, iqa.id, key=lambda r: r.position)
         with _lock:
