@@ -405,13 +405,17 @@ def test_the_kept_proposal_follows_decisions_samples_plans_reopenings_and_names(
     with app.app_context():
         iqa = db.session.get(User, centre.iqa.id)
         assert iqa is not None
+        # One period throughout: the default one starts on the day of the last sample, so
+        # after the take below it would hold only decisions made today, and the fixture's
+        # were made an hour or more ago (none at all just after midnight).
+        period = services.default_period()
 
         def proposal() -> proposals.Worked:
             db.session.expire_all()
-            return services.propose_sample(iqa, services.default_period())
+            return services.propose_sample(iqa, period)
 
         def afresh() -> set[int]:
-            parts, _ = proposals._spread(iqa, services.default_period(), lock=False)
+            parts, _ = proposals._spread(iqa, period, lock=False)
             return {p.row.decision_id for part in parts for p in part.picks}
 
         first = proposal()
@@ -427,7 +431,7 @@ def test_the_kept_proposal_follows_decisions_samples_plans_reopenings_and_names(
         assert after[qualified.id] > before[qualified.id]
         assert proposal().decision_ids == afresh()
 
-        taken = services.take_sample(iqa, services.default_period(), {new})
+        taken = services.take_sample(iqa, period, {new})
         assert new not in proposal().decision_ids
         assert proposal().decision_ids == afresh()
 
