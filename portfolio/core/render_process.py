@@ -11,6 +11,7 @@ WeasyPrint process grows with every document).
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import resource
@@ -35,11 +36,30 @@ class RenderFailed(Exception):
     """The document could not be rendered; the message is for the person who asked."""
 
 
+# A render runs only when no web request wants the core (lower_priority), so on a busy server
+# it waits: its time limit counts the seconds it computes, and the clock stops it only after
+# this many times as long.
+WAITING_FACTOR = 3
+
+
+def wall_seconds(seconds: float) -> float:
+    """How long by the clock a render limited to `seconds` of computing may take."""
+    return seconds * WAITING_FACTOR
+
+
 @dataclass(frozen=True)
 class Limits:
+    # Seconds of computing (CPU time) the render may use: a hostile document's cost, however
+    # busy the server is.
     seconds: float
     # Memory the render may use on top of what a fresh rendering process already maps.
     memory_mb: int
+    # By the clock, stopped regardless (wall_seconds(seconds) unless given).
+    wall: float | None = None
+
+    @property
+    def clock(self) -> float:
+        return self.wall if self.wall is not None else wall_seconds(self.seconds)
 
 
 @dataclass(frozen=True)
@@ -116,24 +136,45 @@ class _ProgressToParent(logging.Handler):
 
 
 # A render is a background job that can hold a core for minutes; web requests must not wait
-# behind it. The lowest priority there is: at nice 10 the kernel still gives it about a tenth of
-# a busy core's time against a web worker (weights 110 to 1024), which measured as 12-20% on the
-# caseload page's p95 while a 200-page export ran on 2 cores; at 19, about 1.5% (weight 15). An
-# export takes longer on a busy server, which is the right way round.
+# behind it. At nice 10 the kernel still gives it about a tenth of a busy core's time against a
+# web worker (weights 110 to 1024), which measured as 12-20% on the caseload page's p95 while a
+# 200-page export ran on 2 cores; at 19, about 1.5% (weight 15), which still measured 12-40%
+# (the render keeps a core between requests and a waking request waits for the switch). A
+# render's child therefore also moves to SCHED_IDLE, which runs only when nothing else wants
+# the core: 0.96 in the same measurement. Its time limit counts its own CPU time, so waiting
+# for a core on a busy server does not fail it (Limits). The export worker (cli.py) stays at
+# nice 19 only: it holds database transactions, which must not stall waiting for a core.
 RENDER_NICENESS = 19
 
 
-def lower_priority() -> int:
+def lower_priority(*, idle: bool = False) -> int:
     """Give this process RENDER_NICENESS more niceness than it had (the kernel caps it at 19)
-    and return the niceness it now has."""
-    return os.nice(RENDER_NICENESS)
+    and, with `idle`, the idle scheduling policy where the system has it; return the
+    niceness it now has."""
+    niceness = os.nice(RENDER_NICENESS)
+    policy = getattr(os, "SCHED_IDLE", None)
+    if idle and policy is not None:
+        try:
+            os.sched_setscheduler(0, policy, os.sched_param(0))
+        except OSError:  # refused (a locked-down container): nice 19 alone
+            log.info("SCHED_IDLE refused; the render runs at nice %s", niceness)
+    return niceness
 
 
-def _child(conn: Connection, request: RenderRequest, memory_mb: int) -> None:
+def _limit_cpu(seconds: float) -> None:
+    """The kernel ends this process with SIGXCPU after `seconds` of CPU time (whole seconds,
+    at least one), without a core file."""
+    whole = max(1, math.ceil(seconds))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (whole, whole + 5))
+
+
+def _child(conn: Connection, request: RenderRequest, memory_mb: int, seconds: float) -> None:
     # Under memory pressure, finalisers fail noisily on stderr; the parent reports the cause.
     sys.unraisablehook = lambda _unraisable: None
     try:
-        lower_priority()
+        lower_priority(idle=True)
+        _limit_cpu(seconds)
         if memory_mb > 0:
             limit = _status_bytes("VmSize") + memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -161,6 +202,17 @@ def too_long(limits: Limits) -> RenderFailed:
     )
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:g} seconds"
+
+
+def too_busy(limits: Limits) -> RenderFailed:
+    return RenderFailed(
+        f"The server was too busy to finish the export within {_duration(limits.clock)}, "
+        "so it was stopped. Try again when fewer exports are running."
+    )
+
+
 def _too_big(limits: Limits) -> RenderFailed:
     return RenderFailed(
         f"The export needed more than the {limits.memory_mb} MB of memory an export may "
@@ -181,15 +233,15 @@ def render_isolated(
     breaks. The child is always gone when this returns."""
     context = _fork_context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, request, limits.memory_mb))
+    child = context.Process(target=_child, args=(sender, request, limits.memory_mb, limits.seconds))
     child.start()
     sender.close()
-    deadline = time.monotonic() + limits.seconds
+    deadline = time.monotonic() + limits.clock
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise too_long(limits)
+                raise too_busy(limits)
             if not receiver.poll(min(remaining, 0.5)):
                 continue
             try:
@@ -199,6 +251,8 @@ def render_isolated(
                 # library, which is how an allocation over the budget usually ends (GLib ends
                 # the child with SIGTRAP when a g_malloc fails or a thread cannot start).
                 child.join(5)
+                if child.exitcode == -signal.SIGXCPU:
+                    raise too_long(limits) from None
                 if child.exitcode in _OUT_OF_MEMORY:
                     raise _too_big(limits) from None
                 raise RenderFailed(_BROKEN) from None

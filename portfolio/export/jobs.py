@@ -21,7 +21,7 @@ from portfolio.auth import services as accounts
 from portfolio.auth.models import Cohort, Role, User
 from portfolio.core import audit
 from portfolio.core.paging import Paged, count, keyset
-from portfolio.core.render_process import RenderFailed
+from portfolio.core.render_process import RenderFailed, wall_seconds
 from portfolio.db import utcnow
 from portfolio.export import parallel, services, store, zipped
 from portfolio.export.facts import PortfolioPack, Scope
@@ -388,7 +388,7 @@ def fail_orphans(prefix: str, gone: Callable[[str], bool]) -> None:
 def reap_stale() -> None:
     """Fails running jobs started longer ago than rendering may take: whatever ran them (a
     worker on another machine, say) stopped, and nothing else will finish them."""
-    limit = int(current_app.config["EXPORT_SECONDS"]) + _GRACE_SECONDS
+    limit = wall_seconds(int(current_app.config["EXPORT_SECONDS"])) + _GRACE_SECONDS
     cutoff = utcnow() - timedelta(seconds=limit)
     stale = db.session.scalars(
         _unfinished_parts().where(

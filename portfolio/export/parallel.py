@@ -65,7 +65,7 @@ from portfolio.core.render_process import (
     RenderFailed,
     RenderRequest,
     render_isolated,
-    too_long,
+    too_busy,
 )
 from portfolio.export import services
 from portfolio.export.facts import ElementFacts, EvidenceFacts, PortfolioPack, Scope
@@ -196,7 +196,7 @@ class _Renders:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pdf-part")
         self._limits = limits
         self._share = limits.memory_mb // workers if limits.memory_mb > 0 else 0
-        self._deadline = time.monotonic() + limits.seconds
+        self._deadline = time.monotonic() + limits.clock
         self._static, self._images = static_dir(), images
         self._on_progress = on_progress
         self._lock = threading.Lock()
@@ -215,9 +215,10 @@ class _Renders:
         def run() -> RenderedPdf:
             left = self._deadline - time.monotonic()
             if left <= 0:
-                raise self._too_long()
+                raise self._too_busy()
             request = RenderRequest(html, self._static, self._images)
-            rendered = render_isolated(request, Limits(left, self._share), progress)
+            limits = Limits(self._limits.seconds, self._share, wall=left)
+            rendered = render_isolated(request, limits, progress)
             with self._lock:
                 self.peaks.append(rendered.peak_memory)
             return rendered
@@ -238,14 +239,14 @@ class _Renders:
         try:
             rendered = [future.result() for future in futures]
         except RenderFailed:
-            # The part was stopped at the time left to it: say so for the whole export.
+            # The part was stopped at the clock time left to it: say so for the whole export.
             if time.monotonic() >= self._deadline:
-                raise self._too_long() from None
+                raise self._too_busy() from None
             raise
         return [PdfReader(io.BytesIO(done.data)) for done in rendered]
 
-    def _too_long(self) -> RenderFailed:
-        return too_long(self._limits)
+    def _too_busy(self) -> RenderFailed:
+        return too_busy(self._limits)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
+from portfolio.core.render_process import wall_seconds
 from portfolio.export import jobs, store
 from portfolio.export.models import ExportJob
 from portfolio.extensions import db
@@ -54,7 +55,7 @@ def dispatch(job: ExportJob) -> None:
                 queue.enqueue(
                     run_queued,
                     job_id,
-                    job_timeout=int(app.config["EXPORT_SECONDS"]) + 120,
+                    job_timeout=int(wall_seconds(int(app.config["EXPORT_SECONDS"]))) + 120,
                     result_ttl=0,
                     failure_ttl=7 * 86400,
                 )

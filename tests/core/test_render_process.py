@@ -61,6 +61,38 @@ def test_a_document_over_the_time_limit_is_stopped_and_the_next_renders() -> Non
     assert render(pages(2)) == 2
 
 
+def test_the_time_limit_counts_computing_not_waiting_for_a_core() -> None:
+    """On a busy server the render (at the idle priority) waits for a core: a wait longer
+    than its limit does not fail it."""
+    import multiprocessing
+    import signal
+    import time
+
+    stopped: list[int] = []
+
+    def stop_it_a_while(stage: str, done: int) -> None:
+        if stopped:
+            return
+        (child,) = multiprocessing.active_children()
+        assert child.pid is not None
+        stopped.append(child.pid)
+        os.kill(child.pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(child.pid, signal.SIGCONT)
+
+    result = render_isolated(
+        RenderRequest(pages(3), STATIC), Limits(seconds=1, memory_mb=2048), stop_it_a_while
+    )
+    assert stopped and result.pages == 3
+
+
+def test_a_render_that_waits_past_the_clock_limit_is_stopped_and_the_next_renders() -> None:
+    with pytest.raises(RenderFailed) as failed:
+        render(HUGE, Limits(seconds=120, memory_mb=2048, wall=0.5))
+    assert str(failed.value).startswith("The server was too busy to finish the export within")
+    assert render(pages(2)) == 2
+
+
 @pytest.mark.parametrize(
     ("html", "memory_mb"),
     [
@@ -111,21 +143,30 @@ def test_a_child_that_breaks_fails_with_a_message_and_the_next_renders(
     assert render(pages(2)) == 2
 
 
-def _report_niceness(queue: Any) -> None:
+def _report_priority(queue: Any, idle: bool) -> None:
     from portfolio.core.render_process import lower_priority
 
-    lower_priority()
-    queue.put(os.nice(0))
+    lower_priority(idle=idle)
+    queue.put((os.nice(0), os.sched_getscheduler(0)))
 
 
-def test_a_render_runs_below_the_priority_of_web_requests() -> None:
+@pytest.mark.parametrize(
+    ("idle", "policy"),
+    [
+        # A render's child: runs only when no web request wants the core.
+        pytest.param(True, os.SCHED_IDLE, id="render"),
+        # The export worker holds database transactions: lowered, never starved.
+        pytest.param(False, os.SCHED_OTHER, id="worker"),
+    ],
+)
+def test_background_work_runs_below_the_priority_of_web_requests(idle: bool, policy: int) -> None:
     import multiprocessing
 
     from portfolio.core.render_process import RENDER_NICENESS
 
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    child = context.Process(target=_report_niceness, args=(queue,))
+    child = context.Process(target=_report_priority, args=(queue, idle))
     child.start()
     child.join(10)
-    assert queue.get(timeout=5) == min(19, os.nice(0) + RENDER_NICENESS)
+    assert queue.get(timeout=5) == (min(19, os.nice(0) + RENDER_NICENESS), policy)
