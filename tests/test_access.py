@@ -171,6 +171,12 @@ ROUTES = [
     # The question bank (quizzes/authoring_views.py): tutors and admins only.
     Route("quizzes.manage", "GET", "/quizzes/manage", (Role.TUTOR, Role.ADMIN)),
     Route(
+        "quizzes.misconceptions_of",
+        "GET",
+        "/quizzes/manage/pts-a-rights/misconceptions",
+        (Role.TUTOR, Role.ADMIN),
+    ),
+    Route(
         "quizzes.misconception_new",
         "POST",
         "/quizzes/manage/pts-a-rights/misconceptions",
@@ -497,6 +503,8 @@ ENTITLED = [
     ("learner", "quizzes.feedback"),
     ("tutor", "quizzes.manage"),
     ("admin", "quizzes.manage"),
+    ("tutor", "quizzes.misconceptions_of"),
+    ("admin", "quizzes.misconceptions_of"),
     ("tutor", "quizzes.question_new"),
     ("admin", "quizzes.question_edit"),
     ("tutor", "quizzes.question_history"),

@@ -55,6 +55,11 @@ PAGES = [
     Page("my misconceptions", Role.LEARNER, lambda c: "/quizzes/misconceptions"),
     Page("quiz analytics", Role.TUTOR, lambda c: "/quizzes/analytics"),
     Page("question bank", Role.TUTOR, lambda c: "/quizzes/manage"),
+    Page(
+        "a quiz's misconceptions",
+        Role.TUTOR,
+        lambda c: "/quizzes/manage/pts-a-rights/misconceptions",
+    ),
     Page("my evidence", Role.LEARNER, lambda c: "/evidence/"),
     Page("assessor queue", Role.ASSESSOR, lambda c: "/assessment/queue"),
     Page("cohort, all learners", Role.IQA, lambda c: "/assessment/cohort?learners=all"),

@@ -308,8 +308,7 @@ class RestoreForm(FlaskForm):  # type: ignore[misc]
 
 
 class MisconceptionForm(FlaskForm):  # type: ignore[misc]
-    """A new misconception of one quiz. The manage page holds one per quiz, so each gets
-    its own field id."""
+    """A new misconception of one quiz, on the page of the quiz's own."""
 
     text = StringField(
         "New misconception",
@@ -317,12 +316,6 @@ class MisconceptionForm(FlaskForm):  # type: ignore[misc]
         filters=[strip],
         description="The mistaken belief, e.g. “Believing a receipt is needed for a refund”.",
     )
-
-    def for_quiz(self, quiz_id: str, quiz_title: str) -> MisconceptionForm:
-        field_id = f"misconception-{quiz_id}"
-        self.text.id = field_id
-        self.text.label = Label(field_id, f"New misconception for “{quiz_title}”")
-        return self
 
 
 class CompareForm(FlaskForm):  # type: ignore[misc]

@@ -17,6 +17,7 @@ from portfolio.core.links import path_links
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.quizzes import authoring, bank
+from portfolio.quizzes.bank_html import question_rows
 from portfolio.quizzes.authoring_forms import (
     CompareForm,
     MisconceptionForm,
@@ -89,17 +90,15 @@ def question_addresses(ids: Iterable[str]) -> dict[str, tuple[str, str]]:
     return {i: (edit[i], history[i]) for i in ids}
 
 
-def _manage_page(
-    forms: dict[str, MisconceptionForm] | None = None, quiz_id: str | None = None
-) -> str:
-    """The bank a page at a time. After a misconception form sent back with a fault, the
-    bank is narrowed to that quiz, so its form is on the page whatever the bank's size."""
+def _manage_page() -> str:
+    """The bank a page at a time."""
     notes: list[str] = []
     choices = bank.quiz_choices()
-    filters = bank.BankFilters(quiz_id=quiz_id) if quiz_id else _bank_filters(choices, notes)
+    filters = _bank_filters(choices, notes)
     chosen = next((c.quiz for c in choices if c.quiz.id == filters.quiz_id), None)
     found = bank.bank_page(filters, page_arg(), chosen, {c.quiz.id: c.quiz for c in choices})
-    forms = forms or {}
+    addresses = question_addresses(q.id for q in found.page.items)
+    filtered = filters != bank.BankFilters()
     return render_template(
         "quizzes/manage/index.html",
         banks=found.banks,
@@ -111,17 +110,11 @@ def _manage_page(
         ),
         statuses=list(QuestionStatus),
         filters=filters,
-        filtered=filters != bank.BankFilters(),
-        addresses=question_addresses(q.id for q in found.page.items),
+        filtered=filtered,
+        # Each quiz's table rows (bank_html: written in Python, the page's bulk).
+        rows={b.quiz.id: question_rows(b, addresses, filtered=filtered) for b in found.banks},
         notes=notes,
         kinds=list(QuestionKind),
-        # The one misconception form sent back with a fault, summarised at the top.
-        failed=next(iter(forms.values()), None),
-        forms={
-            b.quiz.id: forms.get(b.quiz.id)
-            or MisconceptionForm(formdata=None).for_quiz(b.quiz.id, b.quiz.title)
-            for b in found.banks
-        },
     )
 
 
@@ -132,11 +125,27 @@ def manage() -> str:
     return _manage_page()
 
 
+def _misconceptions_page(quiz: Quiz, form: MisconceptionForm | None = None) -> str:
+    return render_template(
+        "quizzes/manage/misconceptions.html",
+        quiz=quiz,
+        page=bank.quiz_misconceptions(quiz.id, page_arg()),
+        form=form or MisconceptionForm(formdata=None),
+    )
+
+
+@bp.get("/manage/<quiz_id>/misconceptions")
+@roles_required(*EDITORS)
+def misconceptions_of(quiz_id: str) -> str:
+    """A quiz's own misconceptions, 50 a page, and the form that names a new one."""
+    return _misconceptions_page(_quiz_or_404(quiz_id))
+
+
 @bp.post("/manage/<quiz_id>/misconceptions")
 @roles_required(*EDITORS)
 def misconception_new(quiz_id: str) -> tuple[str, int] | Response:
     quiz = _quiz_or_404(quiz_id)
-    form = MisconceptionForm().for_quiz(quiz.id, quiz.title)
+    form = MisconceptionForm()
     if form.validate():
         try:
             misconception = authoring.add_quiz_misconception(quiz, form.text.data)
@@ -144,8 +153,8 @@ def misconception_new(quiz_id: str) -> tuple[str, int] | Response:
             form.text.errors = [*form.text.errors, error.message]
         else:
             flash(f"Added the misconception {misconception.id} to “{quiz.title}”.", "success")
-            return redirect(url_for("quizzes.manage", quiz=quiz.id, _anchor=f"quiz-{quiz.id}"))
-    return _manage_page({quiz.id: form}, quiz.id), 422
+            return redirect(url_for("quizzes.misconceptions_of", quiz_id=quiz.id))
+    return _misconceptions_page(quiz, form), 422
 
 
 def _editor(quiz: Quiz, kind: QuestionKind, question: Question | None = None) -> QuestionForm:

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select
 
 from portfolio.auth.models import User
-from portfolio.core.paging import PageArg, Paged
+from portfolio.core.paging import PageArg, Paged, paginate
 from portfolio.extensions import db
 from portfolio.qualifications.models import Element, Misconception
 from portfolio.quizzes.counted import counted_page, paginate_pages
@@ -47,7 +47,7 @@ class BankRow:
 class QuizBank:
     quiz: Any  # a row of quiz_choices, or the Quiz filtered to
     rows: tuple[BankRow, ...]
-    misconceptions: tuple[Any, ...]  # the quiz's own, as (id, text) rows
+    misconceptions: int  # how many of its own the quiz has (listed on a page of their own)
 
 
 @dataclass(frozen=True)
@@ -144,25 +144,37 @@ def _with_latest(query: Select[Any]) -> Select[Any]:
     )
 
 
-def _own_misconceptions(quizzes: Sequence[Any]) -> dict[str, list[Any]]:
-    """Each quiz's own misconceptions ("<quiz id>.<slug>") as (id, text) rows: one statement."""
-    own: dict[str, list[Any]] = {q.id: [] for q in quizzes}
-    for m in db.session.execute(_own_misconceptions_of(tuple(own))):
-        quiz_id = m.id.rsplit(".", 1)[0]
-        if quiz_id in own:
-            own[quiz_id].append(m)
-    return own
+def _own_misconceptions(quizzes: Sequence[Any]) -> dict[str, int]:
+    """How many misconceptions of its own ("<quiz id>.<slug>") each quiz has: one statement.
+    A tutor may add any number, so the bank shows the count and links to their page."""
+    counts = {q.id: 0 for q in quizzes}
+    for quiz_id, n in db.session.execute(_own_misconceptions_of(tuple(counts))):
+        counts[quiz_id] = int(n)
+    return counts
+
+
+def _own(quiz_id: str) -> ColumnElement[bool]:
+    return Misconception.id.startswith(f"{quiz_id}.", autoescape=True)
 
 
 @_remembered
-def _own_misconceptions_of(quiz_ids: tuple[str, ...]) -> Select[str, str]:
+def _own_misconceptions_of(quiz_ids: tuple[str, ...]) -> Select[Any]:
     # Asked even for no quizzes (matching nothing), so the statements do not depend on the data.
-    mine = [Misconception.id.startswith(f"{q}.", autoescape=True) for q in quiz_ids]
-    return (
-        select(Misconception.id, Misconception.text)
-        .where(or_(false(), *mine))
-        .order_by(Misconception.id)
+    whens = [(_own(q), literal(q)) for q in quiz_ids] or [(false(), literal(""))]
+    # Grouped outside, by the subquery's column: PostgreSQL cannot tell that a GROUP BY
+    # expression with its own bind parameters is the one selected.
+    owners = (
+        select(case(*whens, else_=None).label("quiz_id"))
+        .where(or_(false(), *(_own(q) for q in quiz_ids)))
+        .subquery()
     )
+    return select(owners.c.quiz_id, func.count()).group_by(owners.c.quiz_id)
+
+
+def quiz_misconceptions(quiz_id: str, asked: PageArg) -> Paged[Any]:
+    """A page of one quiz's own misconceptions, as (id, text) rows by id: two statements."""
+    query = select(Misconception.id, Misconception.text).where(_own(quiz_id))
+    return paginate(query.order_by(Misconception.id), asked, PAGE_SIZE, scalars=False)
 
 
 @_remembered
@@ -195,7 +207,7 @@ def bank_page(
             rows=tuple(
                 BankRow(q, q) for q in questions if q.quiz_id == quiz.id and q.number is not None
             ),
-            misconceptions=tuple(own[quiz.id]),
+            misconceptions=own[quiz.id],
         )
         for quiz in quizzes
     ]

@@ -370,8 +370,23 @@ def test_the_bank_lists_each_question_with_its_latest_revision(tutor: User) -> N
     assert rows[f"{QUIZ}.q3"].latest.author_id == tutor.id
     assert rows[f"{QUIZ}.q3"].latest.author_name == tutor.name
     assert rows[f"{QUIZ}.q1"].latest.author_id is None
-    assert QUIZ_M in {m.id for m in banks[QUIZ].misconceptions}
-    assert ELEMENT_M not in {m.id for m in banks[QUIZ].misconceptions}
+    own = bank.quiz_misconceptions(QUIZ, PageArg())
+    ids = {m.id for m in own.items}
+    assert QUIZ_M in ids and ELEMENT_M not in ids
+    assert banks[QUIZ].misconceptions == own.total == len(ids)
+
+
+def test_each_quiz_on_a_bank_page_counts_only_its_own_misconceptions(tutor: User) -> None:
+    """Counted for every quiz on the page in one statement: each count is what the quiz's
+    own page of misconceptions lists."""
+    quiz = _quiz()
+    made = authoring.add_quiz_misconception(quiz, "Believing a sale item cannot be faulty")
+    assert made.id.startswith(f"{QUIZ}.")
+    banks = bank.bank_page(bank.BankFilters(), PageArg()).banks
+    counts = {b.quiz.id: b.misconceptions for b in banks}
+    for quiz_id, n in counts.items():
+        assert n == bank.quiz_misconceptions(quiz_id, PageArg()).total
+    assert counts[QUIZ] >= 2
 
 
 def test_next_local_id_follows_the_highest_number(tutor: User) -> None:

@@ -72,7 +72,7 @@ def test_the_bank_lists_every_quiz_and_question(app: Flask, tutor: Tutor) -> Non
     assert f'href="{MANAGE}/questions/{CLASSIFY_Q}/history"' in page
     assert "Classify" in page and "True or false" in page and "Quiz file" in page
     assert f'action="{NEW}"' in page  # the type choice for a new question
-    assert 'id="misconception-pts-a-rights"' in page
+    assert f'href="{MANAGE}/pts-a-rights/misconceptions">See and add misconceptions' in page
     # Tutors reach it from the main navigation.
     assert f'<a href="{MANAGE}">Question bank</a>' in page
 

@@ -161,21 +161,31 @@ def test_drafts_are_not_given_to_learners_until_published(
 def test_a_tutor_adds_a_misconception_and_can_then_name_it(app: Flask, tutor: Tutor) -> None:
     url = f"{MANAGE}/{QUIZ}/misconceptions"
     described = "Believing a gift receipt gives no rights"
+    # The bank says how many the quiz has and links to their page, which holds the form.
+    bank = text(tutor.client.get(f"{MANAGE}?quiz={QUIZ}"))
+    assert f'href="{url}">See and add misconceptions' in bank
+    before = text(tutor.client.get(url))
+    assert "<h1>Misconceptions of “Customer rights and returns”</h1>" in before
+    counted = re.search(r"([\d,]+) misconceptions?\.", before)
+    assert counted is not None
     response = send(tutor.client, url, {"text": described})
     assert response.status_code == 302
+    assert response.headers["Location"] == url
     new_id = f"{QUIZ}.m-believing-a-gift-receipt-gives-no-rights"
-    assert new_id in text(tutor.client.get(response.headers["Location"]))
+    after = text(tutor.client.get(url))
+    assert new_id in after and f"Added the misconception {new_id}" in after
+    assert f"{int(counted.group(1)) + 1} misconceptions." in after
     assert f'value="{new_id}"' in text(tutor.client.get(f"{NEW}?type=true_false"))
 
     again = send(tutor.client, url, {"text": described.upper()})
     assert again.status_code == 422
     form = read_form(again)
-    assert "already has that misconception" in form.errors[f"misconception-{QUIZ}"]
-    assert f'<a href="#misconception-{QUIZ}">' in text(again)  # from the summary at the top
-    kept = re.search(rf'<input[^>]*id="misconception-{QUIZ}"[^>]*value="([^"]*)"', text(again))
-    assert kept and kept.group(1) == described.upper()  # in this quiz's own form
+    assert "already has that misconception" in form.errors["text"]
+    assert '<a href="#text">' in text(again)  # from the summary at the top
+    kept = re.search(r'<input[^>]*id="text"[^>]*value="([^"]*)"', text(again))
+    assert kept and kept.group(1) == described.upper()  # what the tutor typed, kept
     empty = read_form(send(tutor.client, url, {"text": "  "}))
-    assert empty.errors[f"misconception-{QUIZ}"].endswith("Describe the misconception.")
+    assert empty.errors["text"].endswith("Describe the misconception.")
 
 
 # --- Access -------------------------------------------------------------------------------------
