@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, HiddenField, SelectField, StringField
-from wtforms.fields.core import Field, Label
+from wtforms.fields.core import Field
 from wtforms.validators import InputRequired, Length, Optional
 
 from portfolio.core.datafile import DataError

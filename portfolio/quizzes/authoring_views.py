@@ -17,7 +17,6 @@ from portfolio.core.links import path_links
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
 from portfolio.quizzes import authoring, bank
-from portfolio.quizzes.bank_html import question_rows
 from portfolio.quizzes.authoring_forms import (
     CompareForm,
     MisconceptionForm,
@@ -26,6 +25,7 @@ from portfolio.quizzes.authoring_forms import (
     build_question_form,
     form_data,
 )
+from portfolio.quizzes.bank_html import question_rows
 from portfolio.quizzes.forms import build_attempt_form
 from portfolio.quizzes.models import Question, QuestionRevision, QuestionStatus, Quiz
 from portfolio.quizzes.services import ShownQuestion

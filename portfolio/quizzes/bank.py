@@ -173,7 +173,7 @@ def _own_misconceptions_of(quiz_ids: tuple[str, ...]) -> Select[Any]:
 
 def quiz_misconceptions(quiz_id: str, asked: PageArg) -> Paged[Any]:
     """A page of one quiz's own misconceptions, as (id, text) rows by id: two statements."""
-    query = select(Misconception.id, Misconception.text).where(_own(quiz_id))
+    query = cast(Select[Any], select(Misconception.id, Misconception.text).where(_own(quiz_id)))
     return paginate(query.order_by(Misconception.id), asked, PAGE_SIZE, scalars=False)
 
 

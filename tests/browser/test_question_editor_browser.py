@@ -153,3 +153,30 @@ def test_a_tutor_writes_and_publishes_a_question_a_learner_then_answers(
     expect(page.get_by_text("Correct", exact=True)).to_be_visible()
     a11y.check(page)
     assert len(a11y.distinct_pages()) >= 10
+
+
+def test_a_tutor_names_a_new_misconception_for_a_quiz(page: Page, live_server: LiveServer) -> None:
+    server, users = live_server, live_server.users
+    a11y = A11y()
+    sign_in(page, a11y, server, users.tutor.email, users.tutor.name)
+    nav(page, "Question bank")
+    page.get_by_role("link", name=f"See and add misconceptions of {QUIZ_TITLE}").click()
+    expect(heading(page, f"Misconceptions of “{QUIZ_TITLE}”")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text=MISCONCEPTION)).to_have_count(1)
+    a11y.check(page)
+
+    # Sent empty: the fault next to the field, and in the summary at the top.
+    page.get_by_role("button", name="Add the misconception").click()
+    field = page.get_by_label("New misconception")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("p.error")).to_have_text(re.compile("Describe the misconception."))
+    a11y.check(page)
+
+    field.fill("Believing a gift receipt gives no rights")
+    page.get_by_role("button", name="Add the misconception").click()
+    added = f"{MISCONCEPTION.split('.')[0]}.m-believing-a-gift-receipt-gives-no-rights"
+    expect(page.get_by_text(f"Added the misconception {added}")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text=added)).to_have_count(1)
+    a11y.check(page)
+    page.get_by_role("link", name=f"Back to the questions of “{QUIZ_TITLE}”").click()
+    expect(page.get_by_role("region", name=QUIZ_TITLE, exact=True)).to_be_visible()
