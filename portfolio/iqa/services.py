@@ -24,7 +24,7 @@ from portfolio.assessment.models import AssessorStatus, Decision, SamplingPlan
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User, UserRole
 from portfolio.core import audit
-from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, paginate
+from portfolio.core.paging import PAGE_SIZE, PageArg, Paged, paged, paginate, paginate_bound
 from portfolio.db import utcnow
 from portfolio.extensions import db
 from portfolio.iqa.models import Sample, SampleItem, Verdict
@@ -88,27 +88,30 @@ def plans() -> dict[int, Plan]:
     return {r.assessor_id: Plan(r.status, r.percentage) for r in rows}
 
 
+# Built once (core.paging.paged): building the select and its cache key each request cost
+# about what running it does.
+_PLAN_ROWS = paged(
+    select(  # type: ignore[arg-type]
+        User.id,
+        User.name,
+        SamplingPlan.status,
+        SamplingPlan.percentage,
+        SamplingPlan.updated_at,
+    )
+    .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.ASSESSOR))
+    .outerjoin(SamplingPlan, SamplingPlan.assessor_id == User.id)
+    .order_by(User.name, User.id)
+)
+# One row per assessor (their plan is keyed by them): counted from their roles alone.
+_ASSESSORS = select(func.count()).select_from(UserRole).where(UserRole.role == Role.ASSESSOR)
+
+
 def plan_rows(asked: PageArg | None = None, today: date | None = None) -> Paged[PlanRow]:
     """Assessors by name, a page at a time, each with their plan and, counted by the database
     for the page's assessors only, their decisions of the last 90 days and how many of those
     were sampled. The columns shown are read, not User and SamplingPlan entities."""
-    query = (
-        select(
-            User.id,
-            User.name,
-            SamplingPlan.status,
-            SamplingPlan.percentage,
-            SamplingPlan.updated_at,
-        )
-        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.ASSESSOR))
-        .outerjoin(SamplingPlan, SamplingPlan.assessor_id == User.id)
-        .order_by(User.name, User.id)
-    )
-    # One row per assessor (their plan is keyed by them): counted from their roles alone.
-    total = db.session.scalar(
-        select(func.count()).select_from(UserRole).where(UserRole.role == Role.ASSESSOR)
-    )
-    page = paginate(cast(Select[Any], query), asked or PageArg(), scalars=False, total=total or 0)
+    total = db.session.scalar(_ASSESSORS) or 0
+    page = paginate_bound(_PLAN_ROWS, {}, asked or PageArg(), total)
     ids = [row.id for row in page.items]
     since = datetime.combine(
         (today or utcnow().date()) - timedelta(days=DEFAULT_PERIOD_DAYS), time(), UTC
