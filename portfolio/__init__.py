@@ -24,6 +24,7 @@ from portfolio import (
 from portfolio.auth import services as accounts
 from portfolio.auth.models import User
 from portfolio.config import ROOT, load_config
+from portfolio.core.args import IdConverter
 from portfolio.core.errors import init_errors
 from portfolio.core.localtime import format_london, format_london_date
 from portfolio.core.markdown import render_markdown
@@ -43,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(config))
     app.instance_path = app.config["INSTANCE_PATH"]
 
+    # Before any route is made: ids in paths are bounded to what a database can hold.
+    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

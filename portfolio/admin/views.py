@@ -20,6 +20,7 @@ from portfolio.admin.forms import (
 )
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role
+from portfolio.core.args import parse_id
 from portfolio.core.paging import page_arg
 from portfolio.core.security import roles_required
 
@@ -30,7 +31,7 @@ def _choice(value: str | None) -> int | str | None:
     """A filter's value: an id, "none", or None for any."""
     if value == accounts.NOBODY:
         return accounts.NOBODY
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _filters(form: UserFilterForm) -> accounts.UserFilter:

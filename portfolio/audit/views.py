@@ -14,15 +14,11 @@ from markupsafe import Markup
 from portfolio.audit import services
 from portfolio.audit.forms import AuditFilterForm
 from portfolio.auth.models import Role
+from portfolio.core.args import parse_id
 from portfolio.core.paging import cursor_arg, page_links
 from portfolio.core.security import roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-
-
-def _id(value: str | None) -> int | None:
-    raw = (value or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def _json_cells() -> Callable[[Any], Markup]:
@@ -61,10 +57,10 @@ def index() -> tuple[str, int]:
     valid = not request.args or form.validate()
     if valid:
         if form.actor.data or form.actor_id.data:
-            actor = services.find_person(form.actor.data or "", _id(form.actor_id.data))
+            actor = services.find_person(form.actor.data or "", parse_id(form.actor_id.data))
         if form.learner.data or form.learner_id.data:
             learner = services.find_person(
-                form.learner.data or "", _id(form.learner_id.data), Role.LEARNER
+                form.learner.data or "", parse_id(form.learner_id.data), Role.LEARNER
             )
         for match, text_field, id_field in (
             (actor, form.actor, form.actor_id),

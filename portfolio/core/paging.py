@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 from flask import current_app, request, url_for
 from sqlalchemy import Select, bindparam, func, select
 
+from portfolio.core.args import BIGGEST_ID
 from portfolio.extensions import db
 
 T = TypeVar("T")
@@ -19,7 +20,6 @@ T = TypeVar("T")
 PAGE_SIZE = 50
 # Far past any real list (50 x 100,000 rows), and well inside 64 bits for OFFSET.
 MAX_PAGE = 100_000
-_BIGGEST_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def cursor_arg(name: str = "after") -> tuple[int | None, str]:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None, ""
-    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and 0 < int(raw) <= _BIGGEST_ID:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and 0 < int(raw) <= BIGGEST_ID:
         return int(raw), ""
     return None, "That link to a later page is not valid: showing the first page."
 

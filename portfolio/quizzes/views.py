@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portfolio.auth.models import Role
+from portfolio.core.args import parse_id
 from portfolio.core.links import path_links
 from portfolio.core.paging import page_arg, text_arg
 from portfolio.core.security import roles_required
@@ -52,8 +53,8 @@ def _groups(notes: list[str]) -> set[int | None] | None:
     for value in raw:
         if value == "none":
             chosen.add(None)
-        elif value.isascii() and value.isdigit() and len(value) <= 18:
-            chosen.add(int(value))
+        elif (group := parse_id(value)) is not None:
+            chosen.add(group)
         else:
             notes.append("A group in the link is not valid: showing every group.")
             return None

@@ -43,6 +43,8 @@ def test_page_arg(app: Flask, raw: str, number: int, told: bool) -> None:
         ("0", None, True),
         ("-1", None, True),
         ("x", None, True),
+        (str(2**31 - 1), 2**31 - 1, False),  # the largest id the schema holds
+        (str(2**31), None, True),  # "integer out of range" on PostgreSQL
         (str(2**63), None, True),
         (str(2**64 + 5), None, True),
     ],
