@@ -296,7 +296,11 @@ def worker_command(burst: bool) -> None:
     # Building a portfolio's pages is background work too: below the web workers on a shared
     # machine, as its rendering child is (core/render_process.py).
     lower_priority()
-    runner.work(app, burst=burst)
+    try:
+        runner.work(app, burst=burst)
+    except runner.QueueUnavailable as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
 
 
 main.add_command(pdf_check_command)

@@ -290,6 +290,24 @@ def test_worker_without_redis_says_so(tmp_path: Path, monkeypatch: pytest.Monkey
     )
 
 
+def test_worker_with_redis_down_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real Redis client against a port nothing listens on (the test's own free port).
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PORTFOLIO_REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    result = run(tmp_path, "worker", "--burst")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"Redis did not answer at 127.0.0.1:{port} (PORTFOLIO_REDIS_URL)")
+    assert "Traceback" not in result.output
+
+
 def test_export_that_cannot_render_says_why_and_writes_nothing(
     app: Flask, make: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -148,6 +148,10 @@ def run_queued(job_id: int) -> None:
     _run_in(_worker_app, job_id, QUEUE + identity())
 
 
+class QueueUnavailable(Exception):
+    """Redis did not answer; the message says where it was looked for."""
+
+
 def work(app: Flask, *, burst: bool = False) -> None:
     """Takes export jobs from the queue until stopped (or, with `burst`, until it is empty).
 
@@ -158,6 +162,16 @@ def work(app: Flask, *, burst: bool = False) -> None:
 
     global _worker_app
     _worker_app = app
+    from redis.exceptions import RedisError
+
     queue = _queue(app)
+    try:
+        queue.connection.ping()
+    except RedisError as error:
+        where = queue.connection.connection_pool.connection_kwargs
+        raise QueueUnavailable(
+            f"Redis did not answer at {where.get('host', '?')}:{where.get('port', '?')} "
+            f"(PORTFOLIO_REDIS_URL): {error}"
+        ) from None
     worker = SimpleWorker([queue], connection=queue.connection)
     worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
