@@ -166,7 +166,7 @@ def measure(app: Any, pages: int, repeat: int, pdfa: bool) -> dict[str, Any]:
 
     setattr(services, "render_isolated", spy)  # noqa: B010 (the request (a) renders)
     # One export fills the cache, so every timed job after it is the second in a row.
-    first = jobs.start_portfolio_export(assessor, learner, Scope(), pdfa=pdfa)
+    first = jobs.start_portfolio_export(assessor, learner, Scope(), pdfa=pdfa, again=True).job
     jobs.run_job(first.id)
     got: dict[str, list[float]] = defaultdict(list)
 
@@ -202,7 +202,7 @@ def measure(app: Any, pages: int, repeat: int, pdfa: bool) -> dict[str, Any]:
         for pair in ((ours, weasyprint), (split, plain_and_sections)):
             for step in pair if round_ % 2 == 0 else reversed(pair):
                 step()
-        job = jobs.start_portfolio_export(assessor, learner, Scope(), pdfa=pdfa)
+        job = jobs.start_portfolio_export(assessor, learner, Scope(), pdfa=pdfa, again=True).job
         got["cached"].append(timed(partial(jobs.run_job, job.id))[0])
         done_job = db.session.get(ExportJob, job.id)
         assert done_job is not None and done_job.from_cache, "the second export was not cached"

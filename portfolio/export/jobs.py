@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from portfolio.auth import services as accounts
@@ -84,14 +84,68 @@ def _portfolio_job(
     return job
 
 
+@dataclass(frozen=True)
+class Started:
+    job: ExportJob
+    new: bool  # False: the same export is already under way, and this is that one
+
+
+def _hold_requester(requester: User) -> None:
+    """Serialise one person's starts: a write to their row first, which waits for any other
+    start of theirs to commit (PostgreSQL locks the row; SQLite takes its one write lock), so
+    the look for the same export below sees the other's job."""
+    db.session.execute(
+        update(User).where(User.id == requester.id).values(id=User.id),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _same(requester: User, *where: Any) -> ExportJob | None:
+    """The requester's own export matching `where` that is still waiting or running (a
+    double click, a form sent again): the newest if several. One that has finished is not:
+    the portfolio may have changed since, and an unchanged one comes from the cache."""
+    return db.session.scalars(
+        select(ExportJob)
+        .where(
+            ExportJob.requested_by_id == requester.id,
+            ExportJob.parent_id.is_(None),
+            ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            *where,
+        )
+        .order_by(ExportJob.id.desc())
+        .limit(1)
+    ).first()
+
+
 def start_portfolio_export(
-    requester: User, learner: User, scope: Scope, *, pdfa: bool = True
-) -> ExportJob:
+    requester: User, learner: User, scope: Scope, *, pdfa: bool = True, again: bool = False
+) -> Started:
     """A queued job for one learner's portfolio; the caller has checked the requester may
-    see the learner. Committed, so a worker can pick it up at once."""
+    see the learner. Committed, so a worker can pick it up at once. The same export (learner,
+    scope, PDF/A) still under way is that job, unless `again` (a script that means it)."""
+    _hold_requester(requester)
+    found = (
+        None
+        if again
+        else _same(
+            requester,
+            ExportJob.kind == JobKind.PORTFOLIO,
+            ExportJob.learner_id == learner.id,
+            _equal(ExportJob.element_id, scope.element_id),
+            ExportJob.eqa == scope.eqa,
+            ExportJob.pdfa == pdfa,
+        )
+    )
+    if found is not None:
+        db.session.commit()
+        return Started(found, new=False)
     job = _portfolio_job(requester, learner, scope, pdfa)
     db.session.commit()
-    return job
+    return Started(job, new=True)
+
+
+def _equal(column: Any, value: Any) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def start_cohort_export(
@@ -101,10 +155,23 @@ def start_cohort_export(
     *,
     label: str = "learners",
     pdfa: bool = True,
-) -> ExportJob:
+) -> Started:
     """A ZIP of every listed learner's whole portfolio: one child job per learner, so the
-    portfolios render on as many workers as there are. `label` names the ZIP file."""
+    portfolios render on as many workers as there are. `label` names the ZIP file. The same
+    ZIP (group, label, PDF/A) still under way is that job."""
     stamp = utcnow().strftime("%Y-%m-%d")
+    download_name = f"portfolios-{slug(label)}-{stamp}.zip"
+    _hold_requester(requester)
+    found = _same(
+        requester,
+        ExportJob.kind == JobKind.COHORT,
+        _equal(ExportJob.cohort_id, cohort.id if cohort else None),
+        ExportJob.download_name == download_name,
+        ExportJob.pdfa == pdfa,
+    )
+    if found is not None:
+        db.session.commit()
+        return Started(found, new=False)
     parent = ExportJob(
         kind=JobKind.COHORT,
         requested_by_id=requester.id,
@@ -113,14 +180,14 @@ def start_cohort_export(
         status=JobStatus.RUNNING,
         stage="Waiting for workers",
         started_at=utcnow(),
-        download_name=f"portfolios-{slug(label)}-{stamp}.zip",
+        download_name=download_name,
     )
     db.session.add(parent)
     db.session.flush()
     for learner in learners:
         _portfolio_job(requester, learner, Scope(), pdfa, parent)
     db.session.commit()
-    return parent
+    return Started(parent, new=True)
 
 
 def job_for(user: User, job_id: int) -> ExportJob | None:

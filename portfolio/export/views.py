@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -37,6 +47,14 @@ def _redirect_to(job: ExportJob) -> BaseResponse:
     return BaseResponse(status=303, headers={"Location": url_for("export.job", job_id=job.id)})
 
 
+def _dispatched(started: jobs.Started) -> BaseResponse:
+    if started.new:
+        runner.dispatch(started.job)
+    else:
+        flash("That export is already under way: this is it.", "info")
+    return _redirect_to(started.job)
+
+
 @bp.route("/learners/<int:learner_id>", methods=["GET", "POST"])
 @login_required
 def start(learner_id: int) -> tuple[str, int] | BaseResponse:
@@ -46,11 +64,10 @@ def start(learner_id: int) -> tuple[str, int] | BaseResponse:
     form = PortfolioExportForm(qualifications.list_elements())
     busy = request.method == "POST" and jobs.unfinished(current_user) >= MAX_UNFINISHED
     if form.validate_on_submit() and not busy:
-        job = jobs.start_portfolio_export(
+        started = jobs.start_portfolio_export(
             current_user, learner, form.chosen(), pdfa=bool(form.pdfa.data)
         )
-        runner.dispatch(job)
-        return _redirect_to(job)
+        return _dispatched(started)
     return render_template(
         "export/start.html", form=form, learner=learner, busy=BUSY if busy else None
     ), (429 if busy else 200)
@@ -89,15 +106,14 @@ def start_cohort() -> tuple[str, int] | BaseResponse:
     else:
         label = "no-group" if group == cohort.NO_GROUP else "every-group"
         label = f"{scope.label}-{label}"
-    job = jobs.start_cohort_export(
+    started = jobs.start_cohort_export(
         current_user,
         group if isinstance(group, Cohort) else None,
         learners,
         label=label,
         pdfa=bool(form.pdfa.data),
     )
-    runner.dispatch(job)
-    return _redirect_to(job)
+    return _dispatched(started)
 
 
 @bp.get("/jobs")

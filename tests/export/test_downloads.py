@@ -198,7 +198,7 @@ def test_the_status_of_a_job_not_yet_run(app: Flask, world: People) -> None:
         assessor = accounts.find_user_by_email(world.assessor)
         learner = accounts.get_user(world.learner_id)
         assert assessor is not None and learner is not None
-        job_id = start_portfolio_export(assessor, learner, Scope()).id  # never dispatched
+        job_id = start_portfolio_export(assessor, learner, Scope()).job.id  # never dispatched
     status = _client(app, world.assessor).get(f"/export/jobs/{job_id}/status").get_json()
     assert (status["status"], status["percent"], status["finished"]) == ("queued", 0, False)
     assert status["download_url"] is None

@@ -5,13 +5,16 @@ the requester; a job delivered twice runs once; and who may see a job."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
 from portfolio.audit import services as audit
 from portfolio.auth import services as accounts
-from portfolio.auth.models import Role
+from portfolio.auth.models import Role, User
 from portfolio.core.render_process import RenderFailed, render_isolated
 from portfolio.export import jobs, services, store
 from portfolio.export.facts import Scope
@@ -29,7 +32,7 @@ def world(ctx: None, make: Factory) -> World:
 
 
 def _start(world: World, *, pdfa: bool = True) -> ExportJob:
-    return jobs.start_portfolio_export(world.assessor, world.learner, Scope(), pdfa=pdfa)
+    return jobs.start_portfolio_export(world.assessor, world.learner, Scope(), pdfa=pdfa).job
 
 
 def _run(job: ExportJob) -> ExportJob:
@@ -240,7 +243,7 @@ def test_the_requester_loses_the_job_with_the_learner(
 
 
 def test_a_cohort_job_is_seen_whole_not_by_its_parts(world: World) -> None:
-    parent = jobs.start_cohort_export(world.assessor, None, [world.learner, world.other])
+    parent = jobs.start_cohort_export(world.assessor, None, [world.learner, world.other]).job
     assert jobs.job_for(world.assessor, parent.id) is parent
     assert [c.learner_id for c in parent.children] == [world.learner.id, world.other.id]
     for child in parent.children:
@@ -303,3 +306,67 @@ def test_a_long_plain_export_splits_across_processes_only_when_set(
     pack = build_pack(world.learner)
     assert job.result == store.cached_name(store.cache_key(pack, pdfa=pdfa, variant=variant))
     assert job.pages == len(read_pdf(store.path_of(job.result).read_bytes()).pages)
+
+
+# The same export asked for twice
+
+
+def test_the_same_export_still_under_way_is_that_job(world: World) -> None:
+    def start(scope: Scope | None = None, pdfa: bool = True) -> jobs.Started:
+        return jobs.start_portfolio_export(
+            world.assessor, world.learner, scope or Scope(), pdfa=pdfa
+        )
+
+    first = start()
+    again = start()
+    assert first.new and not again.new and again.job.id == first.job.id
+    # Another scope or format is another export.
+    assert start(Scope(element_id="pts-a")).new
+    assert start(pdfa=False).new
+    # Once it has finished, asking again makes a new job (the portfolio may have changed).
+    assert _run(first.job).status is JobStatus.DONE
+    later = start()
+    assert later.new and later.job.id != first.job.id
+    # Another requester's same export is theirs.
+    assert jobs.start_portfolio_export(world.iqa, world.learner, Scope()).new
+
+
+def test_the_same_cohort_zip_still_under_way_is_that_job(world: World) -> None:
+    learners = [world.learner, world.other]
+    first = jobs.start_cohort_export(world.assessor, None, learners, label="everyone")
+    again = jobs.start_cohort_export(world.assessor, None, learners, label="everyone")
+    assert first.new and not again.new and again.job.id == first.job.id
+    assert jobs.start_cohort_export(world.assessor, None, learners, label="others").new
+
+
+def test_two_clicks_at_once_make_one_job(app: Flask, world: World) -> None:
+    """Two requests at the same moment, each in its own session and connection: the second
+    start waits for the first to commit and finds its job."""
+    ids = (world.assessor.id, world.learner.id)
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    found: list[tuple[bool, int]] = []
+    failed: list[BaseException] = []
+
+    def click() -> None:
+        try:
+            with app.app_context():
+                requester, learner = (db.session.get(User, i) for i in ids)
+                assert requester is not None and learner is not None
+                barrier.wait(5)
+                started = jobs.start_portfolio_export(requester, learner, Scope())
+                found.append((started.new, started.job.id))
+                db.session.remove()
+        except BaseException as error:  # reported below, not lost in the thread
+            failed.append(error)
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(30)
+    assert not failed, failed
+    assert sorted(new for new, _ in found) == [False, True]
+    assert len({job_id for _, job_id in found}) == 1
+    made = db.session.scalars(select(ExportJob).where(ExportJob.learner_id == world.learner.id))
+    assert len(made.all()) == 1

@@ -118,3 +118,30 @@ def test_a_fourth_unfinished_export_is_refused(app: Flask, world: People) -> Non
     assert "You already have 3 exports in progress" in response.text
     with app.app_context():
         assert db.session.query(ExportJob).count() == 3
+
+
+def test_asking_again_for_an_export_under_way_shows_that_one(app: Flask, world: People) -> None:
+    client = _client(app, world.assessor)
+    with app.app_context():
+        from portfolio.auth import services as accounts
+
+        assessor = accounts.find_user_by_email(world.assessor)
+        assert assessor is not None
+        waiting = ExportJob(
+            kind=JobKind.PORTFOLIO,
+            requested_by_id=assessor.id,
+            learner_id=world.learner_id,
+            status=JobStatus.QUEUED,
+        )
+        db.session.add(waiting)
+        db.session.commit()
+        waiting_id = waiting.id
+    response = start(client, world.learner_id)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/export/jobs/{waiting_id}"
+    assert (
+        "That export is already under way: this is it."
+        in client.get(response.headers["Location"]).text
+    )
+    with app.app_context():
+        assert db.session.query(ExportJob).count() == 1
