@@ -145,7 +145,8 @@ def start_portfolio_export(
 
 
 def _equal(column: Any, value: Any) -> ColumnElement[bool]:
-    return column.is_(None) if value is None else column == value
+    test: ColumnElement[bool] = column.is_(None) if value is None else column == value
+    return test
 
 
 def start_cohort_export(
