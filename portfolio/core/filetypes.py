@@ -14,8 +14,10 @@ import zipfile
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
 
 from portfolio.core.images import MAX_PIXELS
+from portfolio.core.pdfobjects import walk
 
 ALLOWED_KINDS = (
     "PDF documents, PNG or JPEG images, Word, Excel or PowerPoint files (.docx, .xlsx, .pptx), "
@@ -89,9 +91,18 @@ _CODE_PART = re.compile(
     re.IGNORECASE,
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Active content a PDF reader might run. Only the uncompressed case is visible here: the file is
-# also only ever offered as a download, never shown in the site.
-_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch)(?![A-Za-z0-9])")
+# What a PDF reader might run or open by itself, read from the parsed objects (core.pdfobjects),
+# so escaped names and compressed object streams hide nothing: scripts, actions other than going
+# to a page or a web address, triggers, forms that run or submit, and files inside the file.
+_PDF_SCRIPT_KEYS = {"/JS": "JavaScript", "/JavaScript": "JavaScript", "/XFA": "an XFA form"}
+_PDF_TRIGGER_KEYS = {"/AA": "actions that run by themselves", "/RichMedia": "embedded media"}
+_PDF_FILE_KEYS = {"/EF": "a file inside it", "/EmbeddedFiles": "a file inside it"}
+_PDF_SAFE_ACTIONS = frozenset({"/GoTo", "/URI", "/Named", "/Thread"})
+# The keys an action hangs from; elsewhere /S means something else (a structure type, a border
+# style, a transparency group).
+_PDF_ACTION_KEYS = frozenset({"/A", "/OpenAction", "/Next"})
+# Objects looked at, at most: a real document has thousands; a hostile one millions.
+_PDF_MAX_OBJECTS = 200_000
 # Text that a browser or viewer would treat as a page or a drawing rather than as notes.
 _MARKUP = re.compile(rb"^\s*<(!doctype|html|svg|\?xml|script|head|body|iframe)", re.IGNORECASE)
 _TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -105,12 +116,48 @@ def _check_pdf(data: bytes) -> FileKind:
     # A PDF ends with %%EOF (then perhaps a line ending): without it the file was cut short.
     if b"%%EOF" not in data[-1024:]:
         raise FileRejected("The PDF is damaged or incomplete: it has no proper ending.")
-    if _PDF_ACTIVE.search(data):
+    found = _pdf_active_content(data)
+    if found:
         raise FileRejected(
-            "The PDF contains scripts or actions that run programs, which cannot be attached. "
-            "Print it to a new PDF, or save it as a plain PDF, and try again."
+            f"The PDF contains {' and '.join(found)}, which cannot be attached: scripts, "
+            "actions that run programs and files inside a PDF can harm the computer that "
+            "opens it. Print it to a new PDF, or save it as a plain PDF, and try again."
         )
     return PDF
+
+
+def _pdf_active_content(data: bytes) -> list[str]:
+    """What in the PDF a reader might run or open by itself, as words for the learner."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileRejected(
+                "The PDF is locked with a password, so it cannot be checked. Save a copy "
+                "without the password and try again."
+            )
+        nodes = list(walk(reader.trailer, limit=_PDF_MAX_OBJECTS))
+    except FileRejected:
+        raise
+    except Exception:  # pypdf raises many kinds on a damaged or hostile file
+        raise FileRejected(
+            "The PDF is damaged or incomplete: it could not be read as a PDF."
+        ) from None
+    found: dict[str, None] = {}
+    for node in nodes:
+        value = node.value
+        for keys in (_PDF_SCRIPT_KEYS, _PDF_TRIGGER_KEYS, _PDF_FILE_KEYS):
+            for key, words in keys.items():
+                if key in value:
+                    found[words] = None
+        if node.key in _PDF_ACTION_KEYS and "/S" in value:
+            kind = value.get("/S")
+            if kind == "/JavaScript":
+                found["JavaScript"] = None
+            elif kind == "/Launch":
+                found["an action that starts a program"] = None
+            elif kind not in _PDF_SAFE_ACTIONS:
+                found[f"an action ({str(kind).lstrip('/')})"] = None
+    return list(found)
 
 
 def _check_image(data: bytes, declared: FileKind) -> FileKind:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
@@ -22,6 +21,8 @@ from pypdf.generic import (
     PdfObject,
     StreamObject,
 )
+
+from portfolio.core.pdfobjects import Node, walk
 
 # Clauses of ISO 19005-3 (PDF/A-3) and ISO 14289-1 (PDF/UA-1); "portfolio" marks our own rules.
 HEADER = "PDF/A-3 6.1.2"
@@ -153,42 +154,11 @@ def _output_intent(catalog: DictionaryObject) -> list[Finding]:
     return [_no(OUTPUT_INTENT, "/GTS_PDFA1 output intent with a /DestOutputProfile")]
 
 
-@dataclass(frozen=True)
-class _Node:
-    key: str  # the key it hangs from ("" for the catalog)
-    ref: int | None  # its object number, when it is an indirect object
-    value: DictionaryObject
-
-
-def _walk(root: PdfObject) -> Iterator[_Node]:
-    """Every dictionary and stream reachable from `root`, each once: pages, their resources,
-    form XObjects, Type3 glyphs, annotations and their appearance streams, outlines, the
-    structure tree, file specifications. Pages point back at their parents, so it remembers
-    what it has seen."""
-    seen: set[tuple[int, int]] = set()
-    stack: list[tuple[str, PdfObject]] = [("", root)]
-    while stack:
-        key, item = stack.pop()
-        ref = None
-        found: PdfObject | None = item
-        if isinstance(item, IndirectObject):
-            if (item.idnum, item.generation) in seen:
-                continue
-            seen.add((item.idnum, item.generation))
-            ref = item.idnum
-            found = item.get_object()
-        if isinstance(found, DictionaryObject):  # streams too: StreamObject is one
-            yield _Node(key, ref, found)
-            stack.extend((name, value) for name, value in found.items())
-        elif isinstance(found, ArrayObject):
-            stack.extend((key, value) for value in found)
-
-
 def _objects(root: PdfObject) -> list[Finding]:
     findings: list[Finding] = []
     files: list[tuple[int | None, DictionaryObject]] = []
     associated: set[int] = set()
-    for node in _walk(root):
+    for node in walk(root):
         value = node.value
         findings += _font(value) + _image(node) + _action(node)
         if "/JS" in value:
@@ -216,7 +186,7 @@ def _font(value: DictionaryObject) -> list[Finding]:
     return [Finding(FONTS, f"font {name} is not embedded")]
 
 
-def _image(node: _Node) -> list[Finding]:
+def _image(node: Node) -> list[Finding]:
     value = node.value
     if _get(value, "/Subtype") == "/Image" and _is_true(_get(value, "/Interpolate")):
         where = f"image object {node.ref}" if node.ref is not None else "an image"
@@ -224,7 +194,7 @@ def _image(node: _Node) -> list[Finding]:
     return []
 
 
-def _action(node: _Node) -> list[Finding]:
+def _action(node: Node) -> list[Finding]:
     value = node.value
     if node.key not in _ACTION_KEYS and _get(value, "/Type") != "/Action":
         return []

@@ -14,16 +14,20 @@ CONTENT_TYPES = {
 }
 
 
-def pdf_bytes(text: str = "Returns form") -> bytes:
-    """A one-page PDF with a correct cross-reference table."""
+def pdf_bytes(
+    text: str = "Returns form", catalog: bytes = b"", extra: tuple[bytes, ...] = ()
+) -> bytes:
+    """A one-page PDF with a correct cross-reference table; `catalog` is added to the
+    catalog's entries, and `extra` objects (numbered from 5) to the file."""
     objects = [
-        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Catalog/Pages 2 0 R" + catalog + b">>",
         b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
         b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]/Contents 4 0 R"
         b"/Resources<</Font<</F1<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>>>>>>>",
     ]
     stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
     objects.append(b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream")
+    objects += extra
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -33,6 +37,44 @@ def pdf_bytes(text: str = "Returns form") -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_with_packed_action(action: bytes) -> bytes:
+    """A one-page PDF 1.5 whose catalog's /OpenAction is object 5, packed into a compressed
+    object stream (object 6) and found through a cross-reference stream (object 7): none of
+    the action's bytes can be seen in the file."""
+    import struct
+    import zlib
+
+    plain = [
+        b"<</Type/Catalog/Pages 2 0 R/OpenAction 5 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]>>",
+        b"<</Length 0>>stream\n\nendstream",
+    ]
+    header = b"5 0 "
+    packed = zlib.compress(header + action)
+    out = bytearray(b"%PDF-1.5\n")
+    offsets = []
+    for number, body in enumerate(plain, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    offsets.append(len(out))  # object 6, the object stream
+    out += b"6 0 obj\n<</Type/ObjStm/N 1/First %d/Filter/FlateDecode/Length %d>>stream\n" % (
+        len(header),
+        len(packed),
+    )
+    out += packed + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)]
+    rows += [struct.pack(">BIH", 1, offset, 0) for offset in offsets[:4]]
+    rows.append(struct.pack(">BIH", 2, 6, 0))  # object 5: in object stream 6, index 0
+    rows.append(struct.pack(">BIH", 1, offsets[4], 0))
+    rows.append(struct.pack(">BIH", 1, xref_at, 0))
+    table = b"".join(rows)
+    out += b"7 0 obj\n<</Type/XRef/Size 8/W[1 4 2]/Root 1 0 R/Length %d>>stream\n" % len(table)
+    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
     return bytes(out)
 
 

@@ -4,6 +4,7 @@ message that names the allowed kinds, and a name that contradicts the bytes refu
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -204,13 +205,84 @@ def test_damaged_files_are_refused(data: bytes, message: str) -> None:
         detect(data)
 
 
-def test_a_pdf_with_scripts_is_refused() -> None:
-    script = samples.pdf_bytes().replace(
-        b"<</Type/Catalog/Pages 2 0 R>>",
-        b"<</Type/Catalog/Pages 2 0 R/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>",
+@pytest.mark.parametrize(
+    ("catalog", "extra", "found"),
+    [
+        (b"/OpenAction<</S/JavaScript/JS(app.alert(1))>>", (), "JavaScript"),
+        # Names written with #xx escapes are the same names to a reader.
+        (b"/OpenAction<</S/J#61vaScript/J#53(app.alert(1))>>", (), "JavaScript"),
+        (b"/OpenAction 5 0 R", (b"<</S/Launch/F(cmd.exe)>>",), "starts a program"),
+        (b"/OpenAction<</S/L#61unch/F(cmd.exe)>>", (), "starts a program"),
+        (
+            b"/Names<</JavaScript 5 0 R>>",
+            (b"<</Names[(a) 6 0 R]>>", b"<</S/JavaScript/JS(x)>>"),
+            "JavaScript",
+        ),
+        (
+            b"/Names<</EmbeddedFiles<</Names[(x.exe) 5 0 R]>>>>",
+            (b"<</Type/Filespec/F(x.exe)/EF<</F 6 0 R>>>>", b"<</Length 2>>stream\nMZ\nendstream"),
+            "a file inside it",
+        ),
+        (b"/AA<</O<</S/URI/URI(http://x.example)>>>>", (), "actions that run by themselves"),
+        (b"/OpenAction<</S/SubmitForm/F(http://x.example)>>", (), "an action (SubmitForm)"),
+        (b"/AcroForm<</Fields[]/XFA 5 0 R>>", (b"<</Length 0>>stream\n\nendstream",), "XFA"),
+    ],
+    ids=[
+        "js",
+        "js-escaped",
+        "launch",
+        "launch-escaped",
+        "js-names",
+        "embedded",
+        "aa",
+        "submit",
+        "xfa",
+    ],
+)
+def test_a_pdf_with_active_content_is_refused(
+    catalog: bytes, extra: tuple[bytes, ...], found: str
+) -> None:
+    with pytest.raises(FileRejected, match=re.escape(found)) as refused:
+        detect(samples.pdf_bytes(catalog=catalog, extra=extra))
+    assert "cannot be attached" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("action", "found"),
+    [
+        (b"<</S/JavaScript/JS(app.alert(1))>>", "JavaScript"),
+        (b"<</S/Launch/F(cmd.exe)>>", "starts a program"),
+    ],
+)
+def test_an_action_packed_in_a_compressed_object_stream_is_refused(
+    action: bytes, found: str
+) -> None:
+    data = samples.pdf_with_packed_action(action)
+    assert b"JavaScript" not in data and b"Launch" not in data  # nothing for a byte search
+    with pytest.raises(FileRejected, match=found):
+        detect(data)
+    assert detect(samples.pdf_with_packed_action(b"<</S/GoTo/D[3 0 R/Fit]>>")) is filetypes.PDF
+
+
+def test_a_pdf_with_links_and_page_actions_is_accepted() -> None:
+    links = b"/OpenAction[3 0 R/Fit]/Outlines<</Count 0>>"
+    pdf = samples.pdf_bytes(catalog=links).replace(
+        b"/Contents 4 0 R",
+        b"/Contents 4 0 R/Annots[<</Type/Annot/Subtype/Link/Rect[0 0 9 9]"
+        b"/A<</S/URI/URI(https://www.gov.uk/consumer-protection-rights)>>>>]",
     )
-    with pytest.raises(FileRejected, match="scripts or actions"):
-        detect(script)
+    assert detect(pdf) is filetypes.PDF
+
+
+def test_a_pdf_locked_with_a_password_is_refused() -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(samples.pdf_bytes())))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(FileRejected, match="locked with a password"):
+        detect(out.getvalue())
 
 
 def test_an_image_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
