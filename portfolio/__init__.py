@@ -26,6 +26,7 @@ from portfolio.auth.models import User
 from portfolio.config import ROOT, load_config
 from portfolio.core.args import IdConverter
 from portfolio.core.errors import init_errors
+from portfolio.core.images import refuse_truncated_images
 from portfolio.core.localtime import format_london, format_london_date
 from portfolio.core.markdown import render_markdown
 from portfolio.core.paging import counted, page_url
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(config))
     app.instance_path = app.config["INSTANCE_PATH"]
 
+    refuse_truncated_images()  # WeasyPrint's import allowed them, process-wide
     # Before any route is made: ids in paths are bounded to what a database can hold.
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)

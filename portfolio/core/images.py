@@ -6,7 +6,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 # Signature bytes first (cheap, and what "type checked from the bytes" means), then a full
 # decode by Pillow, so a file that merely starts like a PNG is still refused.
@@ -27,6 +27,16 @@ class CheckedImage:
     height: int
 
 
+def refuse_truncated_images() -> None:
+    """Pillow's decoders fail on an image cut short again. Importing WeasyPrint turns on
+    Pillow's LOAD_TRUNCATED_IMAGES for the whole process (to draw what it can of a web
+    page's broken images), and with it a JPEG cut at 70-97% decodes "fully", its missing part
+    grey: the upload checks would accept it. Every image this app draws was checked at upload,
+    so nothing needs the leniency. Called by create_app, after every module (WeasyPrint too)
+    is imported."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def check_image(data: bytes, max_bytes: int) -> CheckedImage:
     if not data:
         raise ImageRejected("The file is empty.")
@@ -44,6 +54,10 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
                 image.verify()
                 found = _FORMATS.get(image.format or "")
                 size = image.size
+            # verify() reads a PNG's chunks but no pixels and little of a JPEG: only decoding
+            # every pixel finds one cut short.
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
     except (
         UnidentifiedImageError,
         OSError,
