@@ -79,8 +79,22 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
+        # In production the __Host- prefix: the browser keeps the cookie only if it came over
+        # HTTPS for this host and path /, so no subdomain can set or shadow it.
+        "SESSION_COOKIE_NAME": "__Host-session" if env == "production" else "session",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_NAME": "__Host-remember" if env == "production" else "remember_token",
+        # Production pages tell browsers to use HTTPS only, for a year (HSTS).
+        "HSTS": env == "production",
+        # A sign-in ends after this long without a request, and this long after it began,
+        # whatever the activity (a shared computer left signed in).
+        "SESSION_IDLE_HOURS": _positive_int(
+            "PORTFOLIO_SESSION_IDLE_HOURS", 8, unit="hours", maximum=24 * 7
+        ),
+        "SESSION_MAX_HOURS": _positive_int(
+            "PORTFOLIO_SESSION_MAX_HOURS", 24, unit="hours", maximum=24 * 30
+        ),
         # CSRF tokens live as long as the session: a long draft must not fail on save.
         "WTF_CSRF_TIME_LIMIT": None,
         # Evidence attachments: the largest one file, and all of one learner's files together.

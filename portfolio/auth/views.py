@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from portfolio.auth import services
 from portfolio.auth.forms import LoginForm, PasswordForm
-from portfolio.core.security import login_required
+from portfolio.core.security import login_required, start_session_clock
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -35,6 +35,7 @@ def login() -> str | Response:
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
+            start_session_clock()
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append("That email and password do not match an active account.")
     return render_template("auth/login.html", form=form)
