@@ -3,6 +3,10 @@ and an element's revision sheet."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from portfolio.db import utcnow
 from portfolio.evidence import attachments
 from portfolio.evidence import services as evidence_services
 from portfolio.evidence.models import Attachment
+from portfolio.export import store
 from portfolio.export.facts import AttachmentFacts, PortfolioPack, Scope
 from portfolio.export.pack import build_pack, pack_json
 from portfolio.extensions import db
@@ -117,14 +122,61 @@ def sheet_html(element: Element, pages: Sequence[Page]) -> str:
     )
 
 
-def export_revision_sheet(element_id: str) -> bytes | None:
+class SheetsBusy(Exception):
+    """Too many fresh revision sheets asked for by one person: the message says when to ask."""
+
+
+# Fresh revision sheets (each about 4 s of a core) one person may have made per hour, in this
+# process; a sheet already made for the same pages comes from the cache and is not counted.
+SHEETS_PER_HOUR = 10
+_sheet_lock = threading.Lock()
+_sheets_made: dict[int, deque[float]] = {}
+
+
+def _sheet_key(html: str, files: dict[str, Path]) -> str:
+    """The sheet's cache key: its HTML (every published page's text, the centre's name, the
+    day), its images (name, size, time written) and everything else that draws it
+    (store.template_version)."""
+    digest = hashlib.sha256(f"sheet/{store.template_version()}/".encode())
+    digest.update(html.encode())
+    for url, path in sorted(files.items()):
+        info = path.stat() if path.is_file() else None
+        size, written = (info.st_size, info.st_mtime_ns) if info else (-1, 0)
+        digest.update(f"{url}:{size}:{written}".encode())
+    return digest.hexdigest()
+
+
+def _count_fresh_sheet(user_id: int) -> None:
+    now = time.monotonic()
+    with _sheet_lock:
+        made = _sheets_made.setdefault(user_id, deque())
+        while made and now - made[0] > 3600:
+            made.popleft()
+        if len(made) >= SHEETS_PER_HOUR:
+            wait = max(1, round((3600 - (now - made[0])) / 60))
+            raise SheetsBusy(
+                f"You have made {SHEETS_PER_HOUR} new revision sheets in the last hour. "
+                f"Sheets you have already downloaded still work; try a new one in {wait} minutes."
+            )
+        made.append(now)
+
+
+def export_revision_sheet(element_id: str, user_id: int) -> bytes | None:
     """Every published page of the element as one printable PDF, with the pages' own images;
-    None if there is no such element."""
+    None if there is no such element. Kept under the hash of what it shows, so the same sheet
+    asked for again is read from the file (the pages change rarely; a render costs seconds),
+    and a person may make at most SHEETS_PER_HOUR fresh ones an hour (SheetsBusy)."""
     element = qualifications.get_element(element_id)
     if element is None:
         return None
     pages = content.pages_for_element(element.id)
     # Only these pages' images may be fetched: a body naming another page's image (a draft's,
     # another element's) or any outside address gets nothing.
-    request = RenderRequest(sheet_html(element, pages), static_dir(), media.image_files_for(pages))
-    return render_isolated(request, limits()).data
+    html, files = sheet_html(element, pages), media.image_files_for(pages)
+    name = f"sheets/{_sheet_key(html, files)}.pdf"
+    if store.touch(name):
+        return store.path_of(name).read_bytes()
+    _count_fresh_sheet(user_id)
+    data = render_isolated(RenderRequest(html, static_dir(), files), limits()).data
+    store.write(name, data)
+    return data

@@ -71,9 +71,14 @@ def write(name: str, data: bytes) -> int:
     path = path_of(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        # A full disk or a crash mid-write leaves no half file behind.
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return len(data)
 
 

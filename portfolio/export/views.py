@@ -205,7 +205,9 @@ def download(job_id: int) -> str | Response | tuple[str, int]:
 @login_required
 def sheet(element_id: str) -> str | Response | tuple[str, int]:
     try:
-        pdf = services.export_revision_sheet(element_id)
+        pdf = services.export_revision_sheet(element_id, current_user.id)
+    except services.SheetsBusy as busy:
+        return render_template("errors/generic.html", code=429, message=str(busy)), 429
     except RenderFailed as failure:
         return render_template("errors/generic.html", code=503, message=str(failure)), 503
     if pdf is None:

@@ -171,3 +171,62 @@ def test_an_element_with_no_published_pages_still_prints(
 def test_the_element_page_links_to_its_sheet(learner: FlaskClient) -> None:
     html = learner.get("/qualifications/elements/pts-a").get_data(as_text=True)
     assert f'href="{SHEET}"' in html
+
+
+# Cached by what it shows, and limited per person
+
+
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from portfolio.core.render_process import render_isolated
+    from portfolio.export import services
+
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return render_isolated(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "render_isolated", counted)
+    return calls
+
+
+def test_the_same_sheet_again_comes_from_the_cache(
+    app: Flask, make: Factory, learner: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders = _count_renders(monkeypatch)
+    first = learner.get(SHEET).data
+    assert learner.get(SHEET).data == first
+    other = app.test_client()
+    login(other, make.user(Role.ASSESSOR).email)
+    assert other.get(SHEET).data == first  # the same pages for everyone
+    assert renders == [1]
+    # A page edited: the sheet shows it, so it is made again.
+    _append_to_body(app, make, _published_slug(app), "A new paragraph for the sheet.")
+    assert "A new paragraph for the sheet." in _words(
+        " ".join(page.extract_text() for page in _sheet(learner).pages)
+    )
+    assert renders == [1, 1]
+
+
+def test_fresh_sheets_are_limited_per_person(
+    app: Flask, make: Factory, learner: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portfolio.export import services
+
+    monkeypatch.setattr(services, "SHEETS_PER_HOUR", 2)
+    monkeypatch.setattr(services, "_sheets_made", {})
+    assert learner.get(SHEET).status_code == 200
+    assert learner.get("/export/elements/pts-b/sheet.pdf").status_code == 200
+    _append_to_body(app, make, _published_slug(app), "Changed again.")
+    refused = learner.get(SHEET)
+    assert refused.status_code == 429
+    assert "You have made 2 new revision sheets in the last hour" in refused.get_data(as_text=True)
+    assert learner.get("/export/elements/pts-b/sheet.pdf").status_code == 200  # cached
+    other = app.test_client()
+    login(other, make.user(Role.LEARNER).email)
+    assert other.get(SHEET).status_code == 200  # another person's own allowance
+
+
+def _published_slug(app: Flask) -> str:
+    with app.app_context():
+        return content.pages_for_element("pts-a")[0].slug
