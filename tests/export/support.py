@@ -206,3 +206,18 @@ def spy_on_fetcher(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     monkeypatch.setattr(pdf_module.AllowListFetcher, "fetch", spy)
     render_here(monkeypatch)
     return requested
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the exports' renders from here on (each still really renders)."""
+    from portfolio.core.render_process import render_isolated
+    from portfolio.export import services
+
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return render_isolated(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "render_isolated", counted)
+    return calls

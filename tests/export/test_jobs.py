@@ -15,13 +15,13 @@ from sqlalchemy import select
 from portfolio.audit import services as audit
 from portfolio.auth import services as accounts
 from portfolio.auth.models import Role, User
-from portfolio.core.render_process import RenderFailed, render_isolated
+from portfolio.core.render_process import RenderFailed
 from portfolio.export import jobs, services, store
 from portfolio.export.facts import Scope
 from portfolio.export.models import ExportJob, JobStatus
 from portfolio.export.pack import build_pack
 from portfolio.extensions import db
-from tests.export.support import World, build_world, read_pdf
+from tests.export.support import World, build_world, count_renders, read_pdf
 from tests.factories import Factory
 from tests.iqa.support import decide
 
@@ -39,18 +39,6 @@ def _run(job: ExportJob) -> ExportJob:
     jobs.run_job(job.id)
     db.session.refresh(job)
     return job
-
-
-def _renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the renders from here on (each still really renders)."""
-    calls: list[int] = []
-
-    def counted(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return render_isolated(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(services, "render_isolated", counted)
-    return calls
 
 
 def _render_raises(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
@@ -138,7 +126,7 @@ def test_a_changed_portfolio_is_rendered_afresh(
     first = _run(_start(world))
     assert first.status is JobStatus.DONE, first.message
     apply()
-    renders = _renders(monkeypatch)
+    renders = count_renders(monkeypatch)
     second = _run(_start(world))
     assert second.status is JobStatus.DONE, second.message
     assert renders == [1] and not second.from_cache
@@ -157,7 +145,7 @@ def test_a_cached_file_swept_away_is_rendered_again(
     # Marking a file as used must not bring it back, empty, for the next export to serve.
     assert store.touch(first.result) is False
     assert not store.has(first.result)
-    renders = _renders(monkeypatch)
+    renders = count_renders(monkeypatch)
     second = _run(_start(world))
     assert second.status is JobStatus.DONE, second.message
     assert renders == [1] and not second.from_cache and second.result == first.result
@@ -170,7 +158,7 @@ def test_the_archival_flag_is_part_of_the_cache_key(
     pack = build_pack(world.learner)
     assert store.cache_key(pack, pdfa=True) != store.cache_key(pack, pdfa=False)
     archival = _run(_start(world, pdfa=True))
-    renders = _renders(monkeypatch)
+    renders = count_renders(monkeypatch)
     plain = _run(_start(world, pdfa=False))
     assert plain.status is JobStatus.DONE, plain.message
     assert renders == [1] and not plain.from_cache and plain.result != archival.result
@@ -212,7 +200,7 @@ def test_a_job_delivered_again_is_not_run_again(
         job.status = status
         db.session.commit()
     before = (job.status, job.stage, job.percent, job.result, job.started_at, job.finished_at)
-    renders = _renders(monkeypatch)
+    renders = count_renders(monkeypatch)
     _run(job)
     assert renders == []
     after = (job.status, job.stage, job.percent, job.result, job.started_at, job.finished_at)

@@ -18,7 +18,7 @@ from portfolio.content import services as content
 from portfolio.core.pdf import BASE_URL
 from portfolio.extensions import db
 from tests.conftest import login
-from tests.export.support import spy_on_fetcher
+from tests.export.support import count_renders, spy_on_fetcher
 from tests.factories import Factory, image_bytes
 
 SHEET = "/export/elements/pts-a/sheet.pdf"
@@ -176,24 +176,10 @@ def test_the_element_page_links_to_its_sheet(learner: FlaskClient) -> None:
 # Cached by what it shows, and limited per person
 
 
-def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    from portfolio.core.render_process import render_isolated
-    from portfolio.export import services
-
-    calls: list[int] = []
-
-    def counted(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return render_isolated(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(services, "render_isolated", counted)
-    return calls
-
-
 def test_the_same_sheet_again_comes_from_the_cache(
     app: Flask, make: Factory, learner: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    renders = _count_renders(monkeypatch)
+    renders = count_renders(monkeypatch)
     first = learner.get(SHEET).data
     assert learner.get(SHEET).data == first
     other = app.test_client()
