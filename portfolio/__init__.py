@@ -32,6 +32,7 @@ from portfolio.core.markdown import render_markdown
 from portfolio.core.paging import counted, page_url
 from portfolio.core.security import init_security
 from portfolio.core.tables import table_html
+from portfolio.db import limit_statements
 from portfolio.extensions import csrf, db, login_manager, migrate
 from portfolio.quizzes import group_tally
 
@@ -49,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Before any route is made: ids in paths are bounded to what a database can hold.
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
+    with app.app_context():
+        limit_statements(db.engine, int(app.config["DB_STATEMENT_SECONDS"]))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -44,6 +44,23 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# Seconds to wait for a PostgreSQL server to answer a new connection before the page answers
+# 503 (a silent network path otherwise holds a request for over a minute).
+DB_CONNECT_SECONDS = 5
+
+
+def _engine_options(url: str, seconds: int) -> dict[str, Any]:
+    """Checked connections; on PostgreSQL, a connect timeout and a statement timeout (SQLite's
+    statements are timed by portfolio.db.limit_statements)."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": DB_CONNECT_SECONDS,
+            "options": f"-c statement_timeout={seconds * 1000}",
+        }
+    return options
+
+
 def _positive_int(name: str, default: int, unit: str = "bytes", maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
@@ -72,7 +89,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ENV_NAME": env,
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # The longest one SQL statement may run before it is stopped and the page answers 503
+        # (a hung network path, a runaway query), on both databases.
+        "DB_STATEMENT_SECONDS": _positive_int(
+            "PORTFOLIO_DB_STATEMENT_SECONDS", 30, unit="seconds", maximum=3600
+        ),
         "RUBRICS_DIR": os.environ.get("PORTFOLIO_RUBRICS_DIR", str(ROOT / "rubrics")),
         "CONTENT_DIR": os.environ.get("PORTFOLIO_CONTENT_DIR", str(ROOT / "content")),
         "CENTRE_NAME": os.environ.get("PORTFOLIO_CENTRE_NAME", "Demo Training Centre"),
@@ -130,6 +151,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "scrypt",
     }
     config.update(overrides)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(
+            str(config["SQLALCHEMY_DATABASE_URI"]), int(config["DB_STATEMENT_SECONDS"])
+        )
     if "MAX_CONTENT_LENGTH" not in config:
         # A little above the largest upload (an attachment, or a 2 MB image), so a file a little
         # too big still reaches its form and is refused there with a message next to the field;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,3 +114,36 @@ def _connection_settings(dbapi_connection: Any, connection_record: Any) -> None:
         # Committed: a session setting made in a transaction that is rolled back (as the
         # pool does when it takes the connection back) is undone with it.
         dbapi_connection.commit()
+
+
+# How often (in SQLite virtual-machine steps) a running statement checks its time limit.
+_SQLITE_STEPS = 20_000
+
+
+def limit_statements(engine: Engine, seconds: int) -> None:
+    """On SQLite, a statement running longer than `seconds` is interrupted (an
+    OperationalError, which the error pages answer with a 503), as PostgreSQL's
+    statement_timeout does there (config._engine_options). SQLite has no such setting: each
+    connection gets a progress handler that checks a deadline set as each statement starts."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _watch(dbapi_connection: Any, connection_record: Any) -> None:
+        info = connection_record.info
+
+        def past_deadline() -> int:
+            deadline = info.get("deadline")
+            return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+        dbapi_connection.set_progress_handler(past_deadline, _SQLITE_STEPS)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(
+        conn: Any, cursor: Any, statement: Any, params: Any, context: Any, many: Any
+    ) -> None:
+        conn.info["deadline"] = time.monotonic() + seconds
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _stop(conn: Any, *_: Any) -> None:
+        conn.info["deadline"] = None

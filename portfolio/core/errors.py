@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portfolio.extensions import db
+
+# Seconds a client is told to wait before trying again when the database is unavailable.
+RETRY_AFTER = 30
 
 _PAGES = {400, 403, 404, 405, 413, 500}
 
@@ -69,8 +74,38 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str | Response, int]:
         return _render(error.code or 500)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception) -> Response:
+        # Unreachable, locked past busy_timeout, a statement past its time limit, no free
+        # connection: the request may work in a moment, so a 503 that says when to try again,
+        # drawn without the database (the usual pages ask it who is signed in).
+        app.logger.warning("database unavailable: %s", error)
+        _rollback_quietly()
+        if prefers_json():
+            response, _ = json_error(
+                503, "The database is busy or cannot be reached: try again in a moment."
+            )
+        else:
+            # Straight from the template, without the context processors: they ask who is
+            # signed in, which needs the database.
+            page = app.jinja_env.get_template("errors/unavailable.html")
+            response = Response(page.render(retry=RETRY_AFTER), mimetype="text/html")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str | Response, int]:
         app.logger.exception("unhandled error")
-        db.session.rollback()
+        _rollback_quietly()
         return _render(500)
+
+
+def _rollback_quietly() -> None:
+    """Ends the request's transaction; with the database gone that fails too, which must
+    not turn the error page into a bare 500."""
+    try:
+        db.session.rollback()
+    except Exception:  # the page is what matters now
+        db.session().invalidate()
