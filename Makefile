@@ -3,13 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-postgres lint bench-web
+.PHONY: run test test-postgres lint bench-web lock
 
-$(BIN)/portfolio: pyproject.toml
+# Installed at the tested versions in constraints.txt (the lock file).
+$(BIN)/portfolio: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
+
+# Refresh the lock file: the newest versions pyproject.toml allows, in a fresh virtualenv.
+# Then run `make test` and `make test-postgres` before committing constraints.txt.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e ".[test]"
+	head -4 constraints.txt > constraints.new
+	.lock-venv/bin/pip freeze --exclude-editable >> constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .lock-venv
 
 # Fresh clone -> migrated SQLite database with rubrics, content and demo users -> serving.
 run: $(BIN)/portfolio
