@@ -446,6 +446,29 @@ def _unfinished_parts() -> Select[Any]:
     )
 
 
+LOST = "The export was lost when the export queue restarted, so it never ran. Start it again."
+# A waiting job the queue does not hold this long after it was made was lost with the queue,
+# not one still on its way there.
+LOST_AFTER = timedelta(seconds=60)
+
+
+def fail_lost(held: Callable[[int], bool], requester_id: int | None = None) -> None:
+    """Fails the waiting jobs (one requester's, or everyone's) that `held` says the queue no
+    longer has. At most 500 looked at a call: a centre's queue holds far fewer."""
+    query = _unfinished_parts().where(
+        ExportJob.status == JobStatus.QUEUED, ExportJob.created_at < utcnow() - LOST_AFTER
+    )
+    if requester_id is not None:
+        query = query.where(ExportJob.requested_by_id == requester_id)
+    lost = [
+        job
+        for job in db.session.scalars(query.order_by(ExportJob.id).limit(500))
+        if not held(job.id)
+    ]
+    if lost:
+        _stop(lost, LOST)
+
+
 def fail_orphans(prefix: str, gone: Callable[[str], bool]) -> None:
     """Fails the unfinished jobs held by processes (runner names starting `prefix`) that
     `gone` says no longer exist: the embedded runner's jobs die with their process."""

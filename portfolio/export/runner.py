@@ -17,7 +17,7 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from portfolio.core.render_process import wall_seconds
 from portfolio.export import jobs, store
@@ -55,6 +55,7 @@ def dispatch(job: ExportJob) -> None:
                 queue.enqueue(
                     run_queued,
                     job_id,
+                    job_id=queue_id(queue.name, job_id),
                     job_timeout=int(wall_seconds(int(app.config["EXPORT_SECONDS"]))) + 120,
                     result_ttl=0,
                     failure_ttl=7 * 86400,
@@ -94,6 +95,38 @@ def _run_in(app: Flask, job_id: int, runner: str = "") -> None:
             store.sweep(int(app.config["EXPORT_KEEP_DAYS"]))
         except OSError:
             log.exception("deleting old exports failed")
+
+
+def queue_id(queue_name: str, job_id: int) -> str:
+    """The export's id in the queue: its own id, named by queue (two centres may share a
+    Redis), so the app can ask the queue whether it still holds the job."""
+    return f"{queue_name}-{job_id}"
+
+
+def reap_lost(app: Flask, requester_id: int | None = None) -> None:
+    """With the Redis queue: fails the waiting exports (one person's, or everyone's) that the
+    queue no longer holds, lost when Redis restarted without them, so they do not read
+    "waiting" for ever and count against the person's limit. Unreachable Redis: nothing is
+    judged (the jobs may be there when it is back)."""
+    if mode(app) != "rq":
+        return
+    from redis.exceptions import RedisError
+    from rq.job import Job
+
+    try:
+        queue = _queue(app)
+
+        def held(job_id: int) -> bool:
+            return bool(Job.exists(queue_id(queue.name, job_id), connection=queue.connection))
+
+        if has_app_context():
+            jobs.fail_lost(held, requester_id)
+        else:  # a worker starting
+            with app.app_context():
+                jobs.fail_lost(held, requester_id)
+                db.session.remove()
+    except RedisError:
+        log.warning("the export queue could not be reached to look for lost jobs")
 
 
 def _pool(app: Flask) -> ThreadPoolExecutor:
@@ -167,6 +200,12 @@ def work(app: Flask, *, burst: bool = False) -> None:
     queue = _queue(app)
     try:
         queue.connection.ping()
+        # Starting: jobs the queue lost while no worker was about, and those a worker on this
+        # host was making when it stopped, are failed with a message rather than left waiting.
+        reap_lost(app)
+        with app.app_context():
+            jobs.fail_orphans(f"{QUEUE}{socket.gethostname()}:", _gone)
+            db.session.remove()
     except RedisError as error:
         where = queue.connection.connection_pool.connection_kwargs
         raise QueueUnavailable(

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     render_template,
@@ -47,6 +48,12 @@ def _redirect_to(job: ExportJob) -> BaseResponse:
     return BaseResponse(status=303, headers={"Location": url_for("export.job", job_id=job.id)})
 
 
+def _unfinished() -> int:
+    """The person's exports waiting or running, not counting any the queue lost."""
+    runner.reap_lost(current_app._get_current_object(), current_user.id)  # type: ignore[attr-defined]
+    return jobs.unfinished(current_user)
+
+
 def _dispatched(started: jobs.Started) -> BaseResponse:
     if started.new:
         runner.dispatch(started.job)
@@ -62,7 +69,7 @@ def start(learner_id: int) -> tuple[str, int] | BaseResponse:
     if learner is None:
         abort(404)
     form = PortfolioExportForm(qualifications.list_elements())
-    busy = request.method == "POST" and jobs.unfinished(current_user) >= MAX_UNFINISHED
+    busy = request.method == "POST" and _unfinished() >= MAX_UNFINISHED
     if form.validate_on_submit() and not busy:
         started = jobs.start_portfolio_export(
             current_user, learner, form.chosen(), pdfa=bool(form.pdfa.data)
@@ -98,7 +105,7 @@ def start_cohort() -> tuple[str, int] | BaseResponse:
     learners = cohort.cohort_learners(current_user, *choice)
     if not learners:
         return render_template("export/nobody.html"), 422
-    if jobs.unfinished(current_user) >= MAX_UNFINISHED:
+    if _unfinished() >= MAX_UNFINISHED:
         return render_template("export/nobody.html", busy=BUSY), 429
     scope, group = choice
     if isinstance(group, Cohort):
@@ -127,6 +134,7 @@ def job_list() -> str:
 
 def _job_or_404(job_id: int) -> ExportJob:
     jobs.reap_stale()  # so a job whose worker died reads as stopped, not running for ever
+    runner.reap_lost(current_app._get_current_object(), current_user.id)  # type: ignore[attr-defined]
     job = jobs.job_for(current_user, job_id)
     if job is None:
         abort(404)

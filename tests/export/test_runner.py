@@ -26,6 +26,8 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job
+from sqlalchemy import select
 
 from portfolio.auth import services as accounts
 from portfolio.auth.models import User
@@ -374,3 +376,35 @@ def test_a_queued_job_outside_a_worker_is_refused(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(runner, "_worker_app", None)
     with pytest.raises(RuntimeError, match="run `portfolio worker`"):
         runner.run_queued(1)
+
+
+def test_jobs_the_queue_lost_are_failed_with_a_message(
+    queued: Flask, redis: Redis, ids: Ids
+) -> None:
+    """Redis restarted without its data: the waiting export is not in the queue any more. It
+    is failed (once it is older than a moment) rather than left waiting and counted against
+    the person's limit; one the queue still holds is left alone."""
+    with queued.app_context():
+        lost, kept = _start(ids), _start_cohort(ids)
+        kept_children = [c.id for c in db.session.get(ExportJob, kept).children]  # type: ignore[union-attr]
+        for job in db.session.scalars(select(ExportJob)):
+            job.created_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        db.session.remove()
+    queue = Queue(queued.config["EXPORT_QUEUE"], connection=redis)
+    Job.fetch(runner.queue_id(queue.name, lost), connection=redis).delete()
+    runner.reap_lost(queued)
+    assert _status(queued, lost) == (JobStatus.FAILED, "Stopped", jobs.LOST)
+    for child in kept_children:
+        assert _status(queued, child)[0] is JobStatus.QUEUED
+    # A worker starting finds the rest and makes them.
+    runner.work(queued, burst=True)
+    assert _status(queued, kept)[0] is JobStatus.DONE
+
+
+def test_a_job_just_queued_is_not_judged_lost(queued: Flask, redis: Redis, ids: Ids) -> None:
+    with queued.app_context():
+        job_id = _start(ids)
+    Queue(queued.config["EXPORT_QUEUE"], connection=redis).empty()
+    runner.reap_lost(queued)  # under a minute old: perhaps still on its way
+    assert _status(queued, job_id)[0] is JobStatus.QUEUED
