@@ -227,7 +227,13 @@ def test_an_expired_session_gets_401_and_saves_after_signing_in_again(
     assert _draft(app, item.id)[0]["outcome"] == ACCOUNT["outcome"]
 
     login(learner.client, learner.user.email)  # "sign in again in another tab"
-    again = _autosave(learner.client, item.id, item.version, token=token, outcome="Kept.")
+    # Signing in started a new CSRF token: the page's old one is refused with the new one in
+    # the answer, and autosave.js sends the draft again with it.
+    stale = _autosave(learner.client, item.id, item.version, token=token, outcome="Kept.")
+    assert stale.status_code == 400
+    again = _autosave(
+        learner.client, item.id, item.version, token=stale.get_json()["csrf_token"], outcome="Kept."
+    )
     assert again.status_code == 200
     assert _draft(app, item.id)[0]["outcome"] == "Kept."
 
