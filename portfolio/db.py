@@ -139,9 +139,7 @@ def limit_statements(engine: Engine, seconds: int) -> None:
         dbapi_connection.set_progress_handler(past_deadline, _SQLITE_STEPS)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _start(
-        conn: Any, cursor: Any, statement: Any, params: Any, context: Any, many: Any
-    ) -> None:
+    def _start(conn: Any, *_: Any) -> None:
         conn.info["deadline"] = time.monotonic() + seconds
 
     @event.listens_for(engine, "after_cursor_execute")

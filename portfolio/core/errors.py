@@ -80,7 +80,8 @@ def init_errors(app: Flask) -> None:
         # Unreachable, locked past busy_timeout, a statement past its time limit, no free
         # connection: the request may work in a moment, so a 503 that says when to try again,
         # drawn without the database (the usual pages ask it who is signed in).
-        app.logger.warning("database unavailable: %s", error)
+        # With its trace: "no such table" (a missing migration) is an OperationalError too.
+        app.logger.error("database unavailable: %s", error, exc_info=error)
         _rollback_quietly()
         if prefers_json():
             response, _ = json_error(

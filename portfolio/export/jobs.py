@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from portfolio.auth import services as accounts
@@ -131,7 +131,7 @@ def start_portfolio_export(
             requester,
             ExportJob.kind == JobKind.PORTFOLIO,
             ExportJob.learner_id == learner.id,
-            _equal(ExportJob.element_id, scope.element_id),
+            ExportJob.element_id.is_not_distinct_from(scope.element_id),
             ExportJob.eqa == scope.eqa,
             ExportJob.pdfa == pdfa,
         )
@@ -142,11 +142,6 @@ def start_portfolio_export(
     job = _portfolio_job(requester, learner, scope, pdfa)
     db.session.commit()
     return Started(job, new=True)
-
-
-def _equal(column: Any, value: Any) -> ColumnElement[bool]:
-    test: ColumnElement[bool] = column.is_(None) if value is None else column == value
-    return test
 
 
 def start_cohort_export(
@@ -166,7 +161,7 @@ def start_cohort_export(
     found = _same(
         requester,
         ExportJob.kind == JobKind.COHORT,
-        _equal(ExportJob.cohort_id, cohort.id if cohort else None),
+        ExportJob.cohort_id.is_not_distinct_from(cohort.id if cohort else None),
         ExportJob.download_name == download_name,
         ExportJob.pdfa == pdfa,
     )
